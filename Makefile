@@ -1,0 +1,128 @@
+# LMS information assistant: two commands for a newcomer.
+#   make run    set up what is missing, build the knowledge base, train if needed, start the bot
+#   make test   set up what is missing, then run every test (cheapest failure first)
+#
+# Every step below is idempotent: a second run only redoes what changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMPS := .make
+MODEL  := models/lms-assistant.tar.gz
+
+# Quieter TensorFlow and SQLAlchemy start-up output.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+
+# Everything the trained model depends on: retrain only when one of these changes.
+MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.jsonl' \) 2>/dev/null | sort)
+KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
+
+step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
+
+.PHONY: help setup run test db train validate test-unit test-stories test-integration lock clean
+
+help:
+	@echo "make run    set up, build the knowledge base, train if needed and start the bot"
+	@echo "            (action server :5055, Rasa server :5005, widget page :8080)"
+	@echo "make test   set up and run every test"
+	@echo "make clean  remove the virtualenv, node modules, models and local databases"
+
+# --- setup -------------------------------------------------------------------
+
+setup: $(STAMPS)/python $(STAMPS)/node
+
+$(STAMPS)/python: requirements.in constraints.txt
+	$(call step,Python 3.10 virtualenv in $(VENV) with pinned dependencies (first time: about 3 minutes))
+	@mkdir -p $(STAMPS)
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  rm -rf $(VENV); \
+	  python310=$$(.ci/find-python310); \
+	  echo "Using $$python310"; \
+	  "$$python310" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade "pip<24.1"
+	$(PY) -m pip install --progress-bar off -c constraints.txt -r requirements.in
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	$(call step,Node packages for the web widget and browser test (npm ci))
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (apt-get install nodejs npm)"; exit 1; }
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMPS)/chromium:
+	$(call step,Debian chromium for the browser test)
+	@mkdir -p $(STAMPS)
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; \
+	fi
+	@chromium --version
+	@touch $@
+
+# --- knowledge base and model -------------------------------------------------
+
+db: $(STAMPS)/knowledge
+
+$(STAMPS)/knowledge: $(STAMPS)/python $(KNOWLEDGE_INPUTS)
+	$(call step,Building the knowledge database)
+	$(PY) -m knowledge build
+	@touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(STAMPS)/python $(MODEL_INPUTS)
+	$(call step,Training the Rasa model (only because data/, config.yml, domain.yml or bot/nlu changed; about 3 minutes))
+	$(RASA) train --config config.yml --domain domain.yml --data data \
+	  --out models --fixed-model-name lms-assistant
+	@touch $@
+
+# --- run ------------------------------------------------------------------------
+
+run: setup db train
+	$(call step,Starting the action server :5055, the Rasa server :5005 and the widget page :8080 (Ctrl-C stops all))
+	$(PY) -m bot run --model $(MODEL)
+
+# --- test -----------------------------------------------------------------------
+
+test: setup $(STAMPS)/chromium db test-unit validate train test-stories test-integration
+	$(call step,All tests passed)
+
+test-unit: $(STAMPS)/python
+	$(call step,1/5 Unit tests: knowledge, NLU extractor, actions, tools (pytest))
+	$(PY) -m pytest -m "not servers and not browser" -q
+
+validate: $(STAMPS)/python
+	$(call step,2/5 Checking training data and domain (rasa data validate --fail-on-warnings))
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+	$(call step,Checking that no sentence is copied from the reference articles)
+	@if [ -f ../shared/tools/check_verbatim.py ]; then $(PY) ../shared/tools/check_verbatim.py . ; \
+	 else echo "(../shared/tools/check_verbatim.py not present here; skipped)"; fi
+
+test-stories: $(MODEL)
+	$(call step,4/5 End-to-end test stories (rasa test --fail-on-prediction-errors))
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+	  --fail-on-prediction-errors --out results/stories
+
+test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
+	$(call step,5/5 Integration tests against the real servers and the widget in Chromium (pytest))
+	$(PY) -m pytest -m "servers or browser" -q
+
+# --- maintenance ----------------------------------------------------------------
+
+lock:
+	$(call step,Re-resolving pinned versions into constraints.txt)
+	$(PY) -m pip install -r requirements.in
+	( echo "# Generated by 'make lock' from requirements.in with Python 3.10; install with -c constraints.txt"; \
+	  $(PY) -m pip freeze --exclude-editable | sort -f ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules models results $(STAMPS) var .rasa

@@ -1,0 +1,64 @@
+"""Validates the tumor form's answers and asks only the facts the knowledge base still needs."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.tumor_facts import UNKNOWN, facts_from_slots, system_from_slots
+from knowledge import query
+
+
+class ValidateTumorForm(FormValidationAction):
+    """Checks each tumor fact; a bad value is re-asked with what is expected."""
+
+    def name(self) -> Text:
+        """Returns the action name Rasa calls."""
+        return "validate_tumor_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """Returns the site, then the facts that could still change the answer."""
+        needed = query.facts_needed_for(
+            tracker.get_slot("question") or "stage",
+            system_from_slots(tracker.slots),
+            **facts_from_slots(tracker.slots),
+        )
+        return ["site"] + [fact for fact in needed if fact != "site"]
+
+    def validate_size_cm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Returns the size in cm, or None after asking again when it is impossible."""
+        if value == UNKNOWN:
+            return {"size_cm": UNKNOWN}
+        try:
+            size = query.normalize_fact("size_cm", value)
+        except query.InvalidFact:
+            dispatcher.utter_message(response="utter_invalid_size", size=value)
+            return {"size_cm": None}
+        if tracker.get_slot("size_uncertain"):
+            dispatcher.utter_message(response="utter_size_uncertain", size=f"{size:g}")
+        return {"size_cm": size}
+
+    def validate_grade(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Returns the grade as "1", "2", "3", "X", "high" or "low", or None after asking again."""
+        if value == UNKNOWN:
+            return {"grade": UNKNOWN}
+        try:
+            grade = query.normalize_fact("grade", value)
+        except query.InvalidFact:
+            shown = f"{value:g}" if isinstance(value, float) else value
+            dispatcher.utter_message(response="utter_invalid_grade", grade=shown)
+            return {"grade": None}
+        if grade == "high":
+            dispatcher.utter_message(response="utter_high_grade_note")
+        return {"grade": grade}

@@ -1,0 +1,182 @@
+"""Starts the action server, the Rasa server and the widget page together, and stops them together."""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
+
+
+def api_token() -> str:
+    """Returns the Rasa HTTP API token: RASA_API_TOKEN, or a random one kept in var/api_token."""
+    token = os.environ.get("RASA_API_TOKEN")
+    if token:
+        return token
+    path = VAR / "api_token"
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Returns True when something accepts TCP connections on host:port."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Service:
+    """One child process of the stack and the port it serves."""
+
+    name: str
+    port: int
+    command: List[str]
+    process: Optional[subprocess.Popen] = None
+
+
+@dataclass
+class Stack:
+    """The three services of the bot, started in order and stopped in reverse."""
+
+    model: Path = DEFAULT_MODEL
+    rasa_port: int = 5005
+    action_port: int = 5055
+    web_port: int = 8080
+    env: Dict[str, str] = field(default_factory=dict)
+    log_dir: Optional[Path] = None
+    services: List[Service] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        bin_dir = Path(sys.executable).parent
+        rasa = str(bin_dir / "rasa")
+        origins = self.env.get("CORS_ORIGINS") or os.environ.get(
+            "CORS_ORIGINS", f"http://localhost:{self.web_port} http://127.0.0.1:{self.web_port}"
+        )
+        self.services = [
+            Service("action server", self.action_port,
+                    [rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]),
+            Service("Rasa server", self.rasa_port,
+                    [rasa, "run", "--model", str(self.model), "--port", str(self.rasa_port),
+                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                     "--enable-api", "--auth-token", api_token(), "--cors", *origins.split()]),
+            Service("widget page", self.web_port,
+                    [sys.executable, "-m", "bot", "web", "--port", str(self.web_port),
+                     "--socket-url", f"http://localhost:{self.rasa_port}"]),
+        ]
+
+    def child_env(self) -> Dict[str, str]:
+        """Returns the environment for the child processes."""
+        env = dict(os.environ)
+        # The Rasa server must call the action server of this stack, whatever the shell says.
+        env["ACTION_ENDPOINT_URL"] = f"http://localhost:{self.action_port}/webhook"
+        env.update(self.env)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        return env
+
+    def start(self, timeout: float = 240.0, only: Optional[List[str]] = None) -> None:
+        """Starts the services (or those named in only) and waits until each one listens."""
+        for service in self.services:
+            if only and service.name not in only:
+                continue
+            if port_open(service.port):
+                raise RuntimeError(
+                    f"Port {service.port} for the {service.name} is already in use. "
+                    "Stop whatever runs there (another 'make run'?) and try again.")
+            print(f"  starting the {service.name} on :{service.port} ...", flush=True)
+            out = None
+            if self.log_dir:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                out = open(self.log_dir / f"{service.name.replace(' ', '_')}.log", "ab")
+            service.process = subprocess.Popen(
+                service.command, cwd=ROOT, env=self.child_env(), stdout=out,
+                stderr=subprocess.STDOUT if out else None, start_new_session=True)
+            self._wait_for(service, timeout)
+            print(f"  the {service.name} is up on :{service.port}", flush=True)
+
+    def _wait_for(self, service: Service, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if service.process and service.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"The {service.name} exited during start-up "
+                                   f"(code {service.process.returncode}); see its output above.")
+            if port_open(service.port):
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"The {service.name} did not open :{service.port} within {timeout:.0f} s.")
+
+    def stop(self, only: Optional[List[str]] = None) -> None:
+        """Stops the running services (or those named in only), newest first."""
+        for service in reversed(self.services):
+            if only and service.name not in only:
+                continue
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            service.process = None
+
+    def failed(self) -> Optional[Service]:
+        """Returns a service that has exited on its own, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service
+        return None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Runs the whole bot until Ctrl-C; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bot run", description=__doc__)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--web-port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"No trained model at {args.model}. Run 'make run' (it trains one) or 'make train'.")
+        return 2
+    stack = Stack(args.model, args.rasa_port, args.action_port, args.web_port)
+    try:
+        stack.start()
+    except RuntimeError as error:
+        print(f"Could not start the bot: {error}")
+        return 1
+    print(f"\nThe bot is running.\n"
+          f"  Chat in the browser:  http://localhost:{args.web_port}\n"
+          f"  REST channel:         POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
+          f"  HTTP API token:       {'$RASA_API_TOKEN' if os.environ.get('RASA_API_TOKEN') else 'var/api_token'}\n"
+          f"Press Ctrl-C to stop all three.", flush=True)
+    try:
+        while (dead := stack.failed()) is None:
+            time.sleep(1)
+        print(f"The {dead.name} stopped unexpectedly; stopping the others.")
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...")
+        return 0
+    finally:
+        stack.stop()
