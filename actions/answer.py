@@ -1,5 +1,5 @@
 """Answers the patient's tumor question (stage, treatment, recurrence, survival) once the form is done."""
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -9,25 +9,18 @@ from actions.tumor_facts import facts_from_slots, system_from_slots
 from knowledge import query
 
 
-def say_stage(dispatcher: CollectingDispatcher, result: "query.StageResult",
-              facts: Dict[str, Any]) -> None:
-    """Utters the stage (or every stage still possible) and which rule applied."""
-    system_name = query.system_name(result.system)
+def say_stage(dispatcher: CollectingDispatcher, result: "query.StageResult") -> None:
+    """Utters the stage (or every stage still possible), which rule applied, and the 8th-edition note."""
     if result.stage:
         dispatcher.utter_message(response="utter_stage_single", stage=result.stage,
-                                 system_name=system_name, explanation=result.explanation)
+                                 explanation=result.explanation)
     elif result.possible_stages:
-        dispatcher.utter_message(response="utter_stage_possible",
-                                 stages=", ".join(result.possible_stages),
-                                 system_name=system_name, explanation=result.explanation)
-        missing = query.missing_facts_text(result.system, **facts)
-        if missing:
-            dispatcher.utter_message(response="utter_missing_facts_hint", missing=missing)
+        dispatcher.utter_message(response="utter_stage_possible", explanation=result.explanation)
+        dispatcher.utter_message(response="utter_where_to_find_facts")
     else:
         dispatcher.utter_message(response="utter_stage_none", explanation=result.explanation)
-    note: Optional[str] = query.edition_note(result.system, **facts)
-    if note:
-        dispatcher.utter_message(response="utter_edition_note", note=note)
+    if result.edition_note:
+        dispatcher.utter_message(response="utter_edition_note", note=result.edition_note)
 
 
 def say_answer(dispatcher: CollectingDispatcher, answer: "query.Answer") -> None:
@@ -55,7 +48,7 @@ class ActionAnswer(Action):
         if question == "recurrence":
             say_answer(dispatcher, query.recurrence_for(facts["site"]))
         else:
-            say_stage(dispatcher, result, facts)
+            say_stage(dispatcher, result)
             if question == "treatment":
                 say_answer(dispatcher, query.treatment_for(result.stage, result.system, facts["site"]))
             elif question == "survival":

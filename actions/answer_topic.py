@@ -20,7 +20,7 @@ class ActionAnswerTopic(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         """Returns no events; utters the topic's answer."""
-        intent = tracker.get_intent_of_latest_message() or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         if not intent.startswith(TOPIC_INTENT_PREFIX):
             dispatcher.utter_message(response="utter_default")
             return []

@@ -5,27 +5,25 @@ from knowledge import query
 
 FACT_SLOTS = ("site", "size_cm", "grade", "nodes", "metastasis", "extent")
 UNKNOWN = "unknown"
-_YES_NO = {"yes": True, "no": False}
 
 
-def _known(value: Any) -> Any:
-    return None if value in (None, UNKNOWN, "") else value
+def _known(name: str, value: Any) -> Any:
+    """Returns the knowledge base's value for a slot, or None if unknown or not valid."""
+    if value in (None, UNKNOWN, ""):
+        return None
+    try:
+        return query.normalize_fact(name, value)
+    except query.InvalidFact:
+        # The form re-asks invalid values; until then they count as not known.
+        return None
 
 
 def facts_from_slots(slots: Mapping[str, Any]) -> Dict[str, Any]:
     """Returns the tumor facts as knowledge.query takes them (None where not known)."""
-    size = _known(slots.get("size_cm"))
-    return {
-        "site": _known(slots.get("site")),
-        "size_cm": float(size) if size is not None else None,
-        "grade": _known(slots.get("grade")),
-        "nodes": _YES_NO.get(slots.get("nodes")),
-        "metastasis": _YES_NO.get(slots.get("metastasis")),
-        "extent": _known(slots.get("extent")),
-    }
+    return {name: _known(name, slots.get(name)) for name in FACT_SLOTS}
 
 
 def system_from_slots(slots: Mapping[str, Any]) -> str:
     """Returns the staging system to use: the one the patient asked for, else the site's default."""
     requested: Optional[str] = slots.get("staging_system")
-    return requested or query.default_system(_known(slots.get("site")))
+    return requested or query.default_system(_known("site", slots.get("site")))

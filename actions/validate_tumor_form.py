@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.tumor_facts import UNKNOWN, facts_from_slots, system_from_slots
+from actions.tumor_facts import FACT_SLOTS, UNKNOWN, facts_from_slots, system_from_slots
 from knowledge import query
 
 
@@ -24,13 +24,18 @@ class ValidateTumorForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        """Returns the site, then the facts that could still change the answer."""
+        """Returns the site, the facts that could still change the answer, and any fact just given.
+
+        Facts given in this message are listed too, so that they are validated even when
+        the answer does not depend on them.
+        """
         needed = query.facts_needed_for(
             tracker.get_slot("question") or "stage",
             system_from_slots(tracker.slots),
             **facts_from_slots(tracker.slots),
         )
-        return ["site"] + [fact for fact in needed if fact != "site"]
+        just_given = [name for name in tracker.slots_to_validate() if name in FACT_SLOTS]
+        return list(dict.fromkeys(["site", *needed, *just_given]))
 
     def validate_size_cm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,0 +1,468 @@
+"""Reading and checking the YAML data files; a broken entry raises DataFileError naming file and entry."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from knowledge.facts import EXTENTS, FACT_NAMES, GRADES, SITES
+from knowledge.staging import UNKNOWN_SITE, Category, FactSpec, Rule, RuleBook, SiteUse, System, uncovered
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+STAGING_DIR = "staging"
+VOCABULARY_FILE = "vocabulary.yml"
+MAX_TEXT_CHARS = 1000
+DEFAULT_SITE = "default"
+
+ANSWERS = {"grade": set(GRADES), "extent": set(EXTENTS), "nodes": {"yes", "no"}, "metastasis": {"yes", "no"}}
+REQUIRED_MESSAGES = {
+    "staging": {"stage_single", "stage_several", "stage_narrow", "stage_conflict",
+                "edition_same", "edition_single", "edition_several"},
+    "survival": {"intro", "figure", "figure_match", "stage_one_group", "stage_two_groups",
+                 "no_stage", "caveat", "gist_figures"},
+    "recurrence": {"caveat"},
+    "treatment": {"unknown_stage"},
+}
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be loaded; the message names the file, the entry and the problem."""
+
+    def __init__(self, path, entry_id, problem: str):
+        self.path = str(path)
+        self.entry_id = entry_id
+        self.problem = problem
+        super().__init__(f"{self.path}: entry {entry_id!r}: {problem}")
+
+
+@dataclass
+class EntryData:
+    """A checked content entry, ready to become a row."""
+
+    kind: str
+    id: str
+    text: str
+    sources: list
+    title: str | None = None
+    years: str | None = None
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataSet:
+    """Everything in the data folder, checked."""
+
+    sources: list
+    sites: list
+    entries: list
+    stage_maps: list
+    messages: dict
+    rulebook: RuleBook
+
+
+def fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """Return a hash of every data file's name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(data_dir).rglob("*.yml")):
+        digest.update(str(path.relative_to(data_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_data(data_dir: Path = DATA_DIR) -> DataSet:
+    """Return the checked content of every data file, or raise DataFileError."""
+    data_dir = Path(data_dir)
+    sources = _read_sources(data_dir / "sources.yml")
+    known = {s["id"] for s in sources}
+    reader = _Reader(known)
+    book, sites = _read_staging(data_dir / STAGING_DIR, known)
+    reader.messages.update({f"staging.{k}": v for k, v in book.messages.items()})
+    reader.read_topics(data_dir / "topics.yml")
+    reader.read_treatment(data_dir / "treatment.yml", book)
+    reader.read_survival(data_dir / "survival.yml", book)
+    reader.read_recurrence(data_dir / "recurrence.yml")
+    return DataSet(sources, sites, reader.entries, reader.stage_maps, reader.messages, book)
+
+
+def _load(path: Path) -> dict:
+    """Return a YAML file's top-level mapping."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            content = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise DataFileError(path, "(file)", "file is missing") from None
+    except yaml.YAMLError as error:
+        raise DataFileError(path, "(file)", f"not valid YAML: {error}") from None
+    if not isinstance(content, dict):
+        raise DataFileError(path, "(file)", "the file must hold a mapping of named sections")
+    return content
+
+
+def _section(path, content: dict, key: str, kind=list):
+    """Return a required top-level section of the expected type."""
+    value = content.get(key)
+    if not isinstance(value, kind) or not value:
+        raise DataFileError(path, key, f"section '{key}' is missing or empty")
+    return value
+
+
+def _text(path, entry_id, item: dict, key: str, required=True) -> str | None:
+    """Return a non-empty string field of an entry."""
+    value = item.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise DataFileError(path, entry_id, f"'{key}' must be non-empty text")
+    return value.strip()
+
+
+def _id(path, item, seen: set) -> str:
+    """Return an entry's id, checking it is present and unique in its list."""
+    entry_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(entry_id, str) or not entry_id:
+        raise DataFileError(path, "(no id)", f"every entry needs an 'id'; got {item!r}")
+    if entry_id in seen:
+        raise DataFileError(path, entry_id, "id is used twice")
+    seen.add(entry_id)
+    return entry_id
+
+
+def _id_list(path, entry_id, item: dict, key: str, allowed, required=True) -> list:
+    """Return a list field whose items must all be among the allowed values."""
+    value = item.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or (required and not value):
+        raise DataFileError(path, entry_id, f"'{key}' must be a non-empty list")
+    for name in value:
+        if name not in allowed:
+            raise DataFileError(path, entry_id, f"'{key}' names unknown {name!r}")
+    return list(value)
+
+
+def _read_sources(path: Path) -> list:
+    """Return the checked source list."""
+    sources, seen = [], set()
+    for item in _section(path, _load(path), "sources"):
+        source_id = _id(path, item, seen)
+        row = {"id": source_id}
+        for key in ("citation", "title", "publisher", "date"):
+            row[key] = _text(path, source_id, item, key)
+        for key in ("years", "cites"):
+            row[key] = _text(path, source_id, item, key, required=False)
+        sources.append(row)
+    return sources
+
+
+class _Reader:
+    """Collects checked content entries, stage maps and messages across the content files."""
+
+    def __init__(self, known_sources: set):
+        self.known_sources = known_sources
+        self.entries: list = []
+        self.stage_maps: list = []
+        self.messages: dict = {}
+
+    def entry(self, path, kind, item, seen, *, title=True, years=False, sites=False, **attrs) -> EntryData:
+        """Return one checked entry (id, text, sources, and the optional fields asked for)."""
+        entry_id = _id(path, item, seen)
+        text = _text(path, entry_id, item, "text")
+        if len(text) > MAX_TEXT_CHARS:
+            raise DataFileError(path, entry_id, f"text is {len(text)} characters; "
+                                                f"keep it under {MAX_TEXT_CHARS} for a chat bubble")
+        entry = EntryData(
+            kind=kind, id=entry_id, text=text,
+            sources=_id_list(path, entry_id, item, "sources", self.known_sources),
+            title=_text(path, entry_id, item, "title") if title else None,
+            years=_text(path, entry_id, item, "years") if years else None,
+            attrs=dict(attrs),
+        )
+        if sites:
+            entry.attrs["sites"] = _id_list(path, entry_id, item, "sites", {*SITES, UNKNOWN_SITE, DEFAULT_SITE},
+                                            required=sites != "optional")
+        self.entries.append(entry)
+        return entry
+
+    def read_messages(self, path, content, prefix: str):
+        """Store a file's message templates under prefix.<id>, checking the required ones exist."""
+        messages = _section(path, content, "messages", dict)
+        missing = REQUIRED_MESSAGES[prefix] - set(messages)
+        if missing:
+            raise DataFileError(path, "messages", f"missing templates: {', '.join(sorted(missing))}")
+        for key, text in messages.items():
+            self.messages[f"{prefix}.{key}"] = _text(path, key, messages, key)
+
+    def read_stage_map(self, path, content, purpose, book: RuleBook, check_target):
+        """Store a stage -> target map that must cover every stage of every system."""
+        mapping = _section(path, content, "stage_groups", dict)
+        for system_id, system in book.systems.items():
+            stages = mapping.get(system_id)
+            if not isinstance(stages, dict):
+                raise DataFileError(path, f"stage_groups.{system_id}", "missing for this staging system")
+            for stage in system.stages:
+                if stage not in stages:
+                    raise DataFileError(path, f"stage_groups.{system_id}", f"stage {stage} is not mapped")
+            for stage, target in stages.items():
+                if stage not in system.stages:
+                    raise DataFileError(path, f"stage_groups.{system_id}", f"{stage} is not a stage of {system_id}")
+                check_target(f"stage_groups.{system_id}.{stage}", target)
+                self.stage_maps.append((purpose, system_id, stage, target))
+
+    def read_topics(self, path):
+        """Read topics.yml."""
+        seen = set()
+        for item in _section(path, _load(path), "topics"):
+            self.entry(path, "topic", item, seen)
+
+    def read_treatment(self, path, book):
+        """Read treatment.yml: texts per group and site, notes per site, and the stage map."""
+        content = _load(path)
+        seen, groups = set(), {}
+        for item in _section(path, content, "entries"):
+            group = item.get("group") if isinstance(item, dict) else None
+            entry = self.entry(path, "treatment", item, seen, sites=True, group=group)
+            if not isinstance(group, str) or not group:
+                raise DataFileError(path, entry.id, "'group' must be a treatment group name")
+            groups.setdefault(group, []).extend(entry.attrs["sites"])
+        for group, sites in groups.items():
+            if DEFAULT_SITE not in sites:
+                raise DataFileError(path, group, "each group needs one entry with sites: [default]")
+        for item in content.get("site_notes") or []:
+            self.entry(path, "treatment_note", item, seen, title=False, sites=True)
+
+        def check(where, target):
+            """Raise unless the target is a treatment group defined above."""
+            if target not in groups:
+                raise DataFileError(path, where, f"unknown treatment group {target!r}")
+        self.read_stage_map(path, content, "treatment", book, check)
+        for group in ("overview", "recurrent"):
+            if group not in groups:
+                raise DataFileError(path, group, f"a '{group}' entry is required")
+        self.read_messages(path, content, "treatment")
+
+    def read_survival(self, path, book):
+        """Read survival.yml: SEER groups, figure tables, notes per site and the stage map."""
+        content = _load(path)
+        group_ids, seen = [], set()
+        for item in _section(path, content, "groups"):
+            group_id = _id(path, item, seen)
+            self.messages[f"survival.group.{group_id}"] = _text(path, group_id, item, "label")
+            group_ids.append(group_id)
+        has_default = False
+        for item in _section(path, content, "tables"):
+            table_id = item.get("id") if isinstance(item, dict) else None
+            figures = item.get("figures") if isinstance(item, dict) else None
+            if not isinstance(figures, dict) or list(figures) != group_ids:
+                raise DataFileError(path, table_id, f"'figures' must give {', '.join(group_ids)} in that order")
+            for group, percent in figures.items():
+                if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+                    raise DataFileError(path, table_id, f"figure for {group} must be a percentage")
+            entry = self.entry(path, "survival", item, seen, years=True, sites="optional",
+                               figures=figures, attribution=_text(path, table_id, item, "attribution"))
+            has_default = has_default or DEFAULT_SITE in entry.attrs["sites"]
+        if not has_default:
+            raise DataFileError(path, "tables", "one table needs sites: [default]")
+        tables = {e.id for e in self.entries if e.kind == "survival"}
+        for item in content.get("site_notes") or []:
+            entry = self.entry(path, "survival_note", item, seen, title=False, sites=True)
+            try:
+                entry.text.format(**{t: "" for t in tables})
+            except (KeyError, IndexError, ValueError) as error:
+                raise DataFileError(path, entry.id, f"text may only use {{table id}} placeholders: {error}") from None
+
+        def check(where, target):
+            """Raise unless the target lists SEER groups defined above."""
+            if not isinstance(target, list) or not target or not set(target) <= set(group_ids):
+                raise DataFileError(path, where, f"must list SEER groups from {', '.join(group_ids)}")
+        self.read_stage_map(path, content, "survival", book, check)
+        self.read_messages(path, content, "survival")
+
+    def read_recurrence(self, path):
+        """Read recurrence.yml."""
+        content = _load(path)
+        seen = set()
+        entries = [self.entry(path, "recurrence", item, seen, years=True, sites=True)
+                   for item in _section(path, content, "entries")]
+        if not any(DEFAULT_SITE in e.attrs["sites"] for e in entries):
+            raise DataFileError(path, "entries", "one entry needs sites: [default]")
+        self.read_messages(path, content, "recurrence")
+
+
+def _read_staging(folder: Path, known_sources: set):
+    """Return the checked RuleBook and site list from the staging folder."""
+    vocabulary_path = folder / VOCABULARY_FILE
+    vocabulary = _load(vocabulary_path)
+    systems = {}
+    for path in sorted(folder.glob("*.yml")):
+        if path.name != VOCABULARY_FILE:
+            system = _read_system(path, known_sources)
+            if system.id in systems:
+                raise DataFileError(path, system.id, "another file defines the same system id")
+            systems[system.id] = system
+    for system in systems.values():
+        if system.compare_with and system.compare_with not in systems:
+            raise DataFileError(folder / f"{system.id}.yml", "compare_with", f"unknown system {system.compare_with!r}")
+
+    sites, seen, defaults = [], set(), {}
+    for item in _section(vocabulary_path, vocabulary, "sites"):
+        site_id = _id(vocabulary_path, item, seen)
+        if site_id not in SITES and site_id != UNKNOWN_SITE:
+            raise DataFileError(vocabulary_path, site_id, "not a site of the facts vocabulary")
+        default = item.get("default_system")
+        if default not in systems:
+            raise DataFileError(vocabulary_path, site_id, f"default_system {default!r} is not a staging system")
+        sites.append({"id": site_id, "label": _text(vocabulary_path, site_id, item, "label"), "default_system": default})
+        defaults[site_id] = default
+    missing = ({*SITES, UNKNOWN_SITE}) - seen
+    if missing:
+        raise DataFileError(vocabulary_path, "sites", f"missing sites: {', '.join(sorted(missing))}")
+    messages = _section(vocabulary_path, vocabulary, "messages", dict)
+    absent = REQUIRED_MESSAGES["staging"] - set(messages)
+    if absent:
+        raise DataFileError(vocabulary_path, "messages", f"missing templates: {', '.join(sorted(absent))}")
+    for key in messages:
+        _text(vocabulary_path, key, messages, key)
+    return RuleBook(systems, defaults, dict(messages)), sites
+
+
+def _read_system(path: Path, known_sources: set) -> System:
+    """Return one checked staging system, including full coverage of its rule tables."""
+    content = _load(path)
+    system_id = _text(path, "id", content, "id")
+    stages = _section(path, content, "stages")
+    if len(set(stages)) != len(stages) or not all(isinstance(s, str) for s in stages):
+        raise DataFileError(path, "stages", "stages must be distinct names")
+    facts = {}
+    for name, spec in _section(path, content, "facts", dict).items():
+        if name not in FACT_NAMES:
+            raise DataFileError(path, f"facts.{name}", f"not a fact of the vocabulary ({', '.join(FACT_NAMES)})")
+        facts[name] = _read_fact(path, name, spec)
+    ask_order = _id_list(path, "ask_order", content, "ask_order", set(facts))
+    ignored = content.get("ignored_facts") or {}
+    for name in ignored:
+        if name not in FACT_NAMES or name in facts:
+            raise DataFileError(path, f"ignored_facts.{name}", "must be a vocabulary fact this system does not use")
+        _text(path, f"ignored_facts.{name}", ignored, name)
+
+    tables = {}
+    for table_name, rows in _section(path, content, "tables", dict).items():
+        tables[table_name] = _read_rules(path, table_name, rows, facts, stages)
+
+    sites = {}
+    site_spec = _section(path, content, "sites", dict)
+    for site in (*SITES, UNKNOWN_SITE):
+        use = site_spec.get(site)
+        where = f"sites.{site}"
+        if not isinstance(use, dict):
+            raise DataFileError(path, where, "every site needs a table or a no_stage_group explanation")
+        if ("table" in use) == ("no_stage_group" in use):
+            raise DataFileError(path, where, "give exactly one of 'table' and 'no_stage_group'")
+        if "table" in use and use["table"] not in tables:
+            raise DataFileError(path, where, f"unknown table {use['table']!r}")
+        sites[site] = SiteUse(table=use.get("table"), no_stage_group=_text(path, where, use, "no_stage_group", required=False))
+    unknown_sites = set(site_spec) - set(sites)
+    if unknown_sites:
+        raise DataFileError(path, "sites", f"unknown sites: {', '.join(sorted(unknown_sites))}")
+
+    system = System(
+        id=system_id,
+        name=_text(path, system_id, content, "name"),
+        short_name=_text(path, system_id, content, "short_name"), year=_year(path, content),
+        stages=tuple(stages), ask_order=tuple(ask_order), facts=facts, sites=sites, tables=tables,
+        compare_with=content.get("compare_with"), ignored_facts=dict(ignored),
+        sources=tuple(_id_list(path, system_id, content, "sources", known_sources)),
+    )
+    given = set()
+    for table_name in tables:
+        for combination, rules in uncovered(system, table_name):
+            described = ", ".join(f"{k}={v}" for k, v in combination.items())
+            if rules:
+                names = ", ".join(rule.id for rule in rules)
+                raise DataFileError(path, rules[0].id, f"rules {names} of table '{table_name}' all cover {described}")
+            raise DataFileError(path, f"tables.{table_name}", f"no rule covers {described}")
+        given |= {rule.stage for rule in tables[table_name] if rule.stage}
+    for stage in stages:
+        if stage not in given:
+            raise DataFileError(path, "stages", f"no rule gives stage {stage}")
+    return system
+
+
+def _year(path, content: dict) -> int:
+    """Return the year the system was published."""
+    year = content.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 < year < 2100:
+        raise DataFileError(path, "year", "'year' must be the year the system was published")
+    return year
+
+
+def _read_fact(path, name: str, spec) -> FactSpec:
+    """Return one checked fact: size bins, or categories with the answers they accept."""
+    where = f"facts.{name}"
+    if not isinstance(spec, dict):
+        raise DataFileError(path, where, "must be a mapping")
+    label = _text(path, where, spec, "label")
+    if name == "size_cm":
+        bins = spec.get("bins")
+        if not isinstance(bins, list) or not bins:
+            raise DataFileError(path, where, "size needs 'bins'")
+        categories, last = [], 0.0
+        for i, item in enumerate(bins):
+            code = _text(path, where, item, "code")
+            limit = item.get("up_to_cm")
+            rising = isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > last
+            if (i == len(bins) - 1) != (limit is None) or (limit is not None and not rising):
+                raise DataFileError(path, f"{where}.{code}",
+                                    "bins need rising up_to_cm limits, and none on the last bin")
+            last = limit or last
+            categories.append(Category(code, _text(path, f"{where}.{code}", item, "label"), (), limit))
+        return FactSpec(name, label, tuple(categories), is_size=True)
+
+    categories = []
+    for item in spec.get("categories") or []:
+        code = _text(path, where, item, "code")
+        accepts = item.get("accepts") or []
+        bad = [a for a in accepts if a not in ANSWERS[name]]
+        if bad:
+            raise DataFileError(path, f"{where}.{code}", f"accepts unknown answers {bad}")
+        categories.append(Category(code, _text(path, f"{where}.{code}", item, "label"), tuple(accepts)))
+    if not categories:
+        raise DataFileError(path, where, "needs 'categories'")
+    codes = [c.code for c in categories]
+    if len(set(codes)) != len(codes):
+        raise DataFileError(path, where, "category codes must be distinct")
+    unmapped = ANSWERS[name] - {a for c in categories for a in c.accepts}
+    if unmapped:
+        raise DataFileError(path, where, f"no category accepts {sorted(unmapped)}")
+    when_unknown = spec.get("when_unknown")
+    if when_unknown is not None:
+        when_unknown = tuple(_id_list(path, where, spec, "when_unknown", set(codes)))
+    notes = spec.get("notes") or {}
+    for answer in notes:
+        if answer not in ANSWERS[name]:
+            raise DataFileError(path, f"{where}.notes", f"note for unknown answer {answer!r}")
+        _text(path, f"{where}.notes", notes, answer)
+    return FactSpec(name, label, tuple(categories), when_unknown=when_unknown, notes=dict(notes))
+
+
+def _read_rules(path, table_name: str, rows, facts: dict, stages) -> tuple:
+    """Return the checked rules of one table."""
+    if not isinstance(rows, list) or not rows:
+        raise DataFileError(path, f"tables.{table_name}", "a table needs a list of rules")
+    rules, seen = [], set()
+    for item in rows:
+        rule_id = _id(path, item, seen)
+        stage = item.get("stage")
+        if stage is not None and stage not in stages:
+            raise DataFileError(path, rule_id, f"stage {stage!r} is not one of {', '.join(stages)}")
+        when = item.get("when")
+        if not isinstance(when, dict) or not when:
+            raise DataFileError(path, rule_id, "'when' must map facts to the categories the rule covers")
+        conditions = {}
+        for fact, codes in when.items():
+            if fact not in facts:
+                raise DataFileError(path, rule_id, f"'when' uses {fact!r}, which this system does not use")
+            conditions[fact] = frozenset(_id_list(path, rule_id, when, fact, set(facts[fact].codes)))
+        rules.append(Rule(rule_id, stage, conditions, _text(path, rule_id, item, "explanation")))
+    return tuple(rules)

@@ -1,0 +1,305 @@
+"""The only module the rest of the project calls: staging, treatment, survival, recurrence and topics.
+
+Every function reads the knowledge database (building it first if it is missing or older
+than the data files) at database_url(): $KNOWLEDGE_DB_URL or var/knowledge.db.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge import staging
+from knowledge.datafiles import DEFAULT_SITE
+from knowledge.db import database_url, engine_for
+from knowledge.facts import (
+    FACT_NAMES, InvalidCase, check_case, check_extent, check_grade, check_site, check_size,
+    check_stage, check_system, check_yes_no,
+)
+from knowledge.loader import ensure_built
+from knowledge.models import (
+    Entry, EntrySource, Message, Site, Source, StageMap, StagingCategory, StagingCondition,
+    StagingFact, StagingRule, StagingSite, StagingSystem,
+)
+from knowledge.staging import UNKNOWN_SITE, StageResult  # noqa: F401  (StageResult is part of this API)
+
+_ready: set = set()
+_rulebooks: dict = {}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A text for the patient and the short citations it rests on."""
+
+    text: str
+    sources: list = field(default_factory=list)
+
+    @property
+    def source_line(self) -> str:
+        """Return "Source: A; B" for the answer's sources."""
+        return "Source: " + "; ".join(self.sources)
+
+
+def default_system(site: str | None = None) -> str:
+    """Return the staging system used for a site when none is asked for ("figo2009" for uterus, else "ajcc7")."""
+    return rulebook().default_system(check_site(site))
+
+
+def stage_case(system=None, site=None, size_cm=None, grade=None, nodes=None, metastasis=None,
+               extent=None) -> StageResult:
+    """Return the StageResult for a case; raises facts.InvalidCase for values that make no sense."""
+    case = check_case(system, site, size_cm, grade, nodes, metastasis, extent)
+    return staging.stage_case(rulebook(), case)
+
+
+def facts_needed(system=None, site=None, **facts) -> list:
+    """Return the facts still worth asking (size_cm, grade, nodes, metastasis, extent), in asking order."""
+    unknown = set(facts) - set(FACT_NAMES)
+    if unknown:
+        raise TypeError(f"facts_needed() got unknown facts: {', '.join(sorted(unknown))}")
+    return staging.facts_needed(rulebook(), check_case(system, site, **facts))
+
+
+InvalidFact = InvalidCase
+"""Raised by normalize_fact for a value that makes no sense; its message says why."""
+
+_CHECKS = {
+    "site": check_site,
+    "size_cm": check_size,
+    "grade": check_grade,
+    "nodes": lambda value: check_yes_no(value, "nodes"),
+    "metastasis": lambda value: check_yes_no(value, "metastasis"),
+    "extent": check_extent,
+}
+
+# What an answer depends on: a question is settled once every stage still possible
+# leads to the same answer (the same treatment group, the same SEER survival groups).
+_ANSWER_PURPOSE = {"treatment": "treatment", "survival": "survival"}
+
+
+def normalize_fact(name: str, value):
+    """Return the canonical value of one fact (None when unknown); raises InvalidFact when it makes no sense."""
+    if name == "grade" and isinstance(value, float) and value.is_integer():
+        value = int(value)  # a bare "3" in answer to the grade question arrives as 3.0
+    return _CHECKS[name](value)
+
+
+def facts_needed_for(question: str, system=None, site=None, **facts) -> list:
+    """Return the facts still worth asking to answer a question (stage, treatment, survival, recurrence)."""
+    if question == "recurrence":
+        return []  # the recurrence figures depend on the site only
+    needed = facts_needed(system, site, **facts)
+    purpose = _ANSWER_PURPOSE.get(question)
+    if purpose is None or not needed:
+        return needed
+    result = stage_case(system, site, **facts)
+    with _session() as session:
+        targets = {json.dumps(_stage_target(session, purpose, result.system, stage), sort_keys=True)
+                   for stage in result.possible_stages}
+    return needed if len(targets) > 1 else []
+
+
+def treatment_for(stage=None, system=None, site=None) -> Answer:
+    """Return the treatment options for a stage of any system ("recurrent" too; None gives the overview)."""
+    stage, system, site = check_stage(stage), check_system(system), check_site(site)
+    with _session() as session:
+        messages = _messages(session)
+        lead = None
+        if stage is None:
+            group = "overview"
+        elif stage == "recurrent":
+            group = "recurrent"
+        else:
+            system = system or rulebook().default_system(site)
+            group = _stage_target(session, "treatment", system, stage)
+            if group is None:
+                known = rulebook().system(system)
+                lead = messages["treatment.unknown_stage"].format(
+                    stage=stage, system=known.short_name, year=known.year)
+                group = "overview"
+        site = _implied_site(system, site)
+        entries = [e for e in _entries(session, "treatment") if e.attrs["group"] == group]
+        chosen = [_for_site(entries, site)] + _notes_for(session, "treatment_note", site)
+        text = "\n".join(part for part in [lead] + [e.text for e in chosen] if part)
+        return Answer(text, _citations(session, chosen))
+
+
+def survival_for(site=None, stage=None, system=None) -> Answer:
+    """Return 5-year relative survival figures for a site, marking the SEER group of a known stage."""
+    site, stage, system = check_site(site), check_stage(stage), check_system(system)
+    site = _implied_site(system, site)
+    with _session() as session:
+        messages = _messages(session)
+        tables = _entries(session, "survival")
+        table = _for_site(tables, site)
+        groups = None
+        if stage and stage != "recurrent":
+            groups = _stage_target(session, "survival", system or rulebook().default_system(site), stage)
+        lines = [messages["survival.intro"].format(title=table.title, attribution=table.attrs["attribution"])]
+        for group, percent in table.attrs["figures"].items():
+            key = "survival.figure_match" if groups and group in groups else "survival.figure"
+            lines.append(messages[key].format(
+                label=messages[f"survival.group.{group}"], percent=f"{percent:g}", stage=stage))
+        if not groups:
+            sentences = [messages["survival.no_stage"]]
+        else:
+            key = "survival.stage_one_group" if len(groups) == 1 else "survival.stage_two_groups"
+            sentences = [messages[key].format(stage=stage, groups=" or ".join(groups))]
+        sentences.append(table.text)
+        notes = _notes_for(session, "survival_note", site)
+        figures = {t.id: messages["survival.gist_figures"].format(attribution=t.attrs["attribution"], **{
+            g: f"{p:g}" for g, p in t.attrs["figures"].items()}) for t in tables}
+        sentences += [note.text.format(**figures) for note in notes]
+        sentences.append(messages["survival.caveat"].format(years=table.years))
+        used = [table] + notes + [t for t in tables if any(f"{{{t.id}}}" in n.text for n in notes)]
+        return Answer("\n".join(lines) + "\n" + " ".join(sentences), _citations(session, used))
+
+
+def recurrence_for(site=None) -> Answer:
+    """Return how often LMS comes back for a site (uterus: up to 70%, elsewhere about 40%), as population statistics."""
+    site = check_site(site)
+    with _session() as session:
+        entry = _for_site(_entries(session, "recurrence"), site)
+        caveat = _messages(session)["recurrence.caveat"].format(years=entry.years)
+        return Answer(f"{entry.text} {caveat}", _citations(session, [entry]))
+
+
+def topic(name: str) -> Answer:
+    """Return the answer for a general topic; raises KeyError for an unknown name."""
+    with _session() as session:
+        entry = session.get(Entry, {"kind": "topic", "id": name})
+        if entry is None:
+            raise KeyError(f"unknown topic {name!r}")
+        return Answer(entry.text, _citations(session, [entry]))
+
+
+def topics() -> list:
+    """Return (name, title) for every general topic, in file order."""
+    with _session() as session:
+        return [(e.id, e.title) for e in _entries(session, "topic")]
+
+
+def sources() -> list:
+    """Return every source as a dict (id, citation, title, publisher, date, years, cites)."""
+    with _session() as session:
+        rows = session.scalars(select(Source).order_by(Source.position))
+        return [{key: getattr(row, key) for key in ("id", "citation", "title", "publisher", "date", "years", "cites")}
+                for row in rows]
+
+
+def knowledge_date() -> str:
+    """Return the date of the newest source (ISO date), i.e. how current the knowledge is."""
+    return max(source["date"] for source in sources())
+
+
+def rulebook() -> staging.RuleBook:
+    """Return the staging rule tables loaded from the database (cached per database URL)."""
+    url = database_url()
+    if url not in _rulebooks:
+        with _session() as session:
+            _rulebooks[url] = _load_rulebook(session)
+    return _rulebooks[url]
+
+
+def reset_cache() -> None:
+    """Forget loaded rule tables and build checks, e.g. after rebuilding the database."""
+    _ready.clear()
+    _rulebooks.clear()
+
+
+def _session() -> Session:
+    """Return a session on the current database, building it first when needed."""
+    url = database_url()
+    if url not in _ready:
+        ensure_built(url)
+        _ready.add(url)
+    return Session(engine_for(url), future=True)
+
+
+def _implied_site(system: str | None, site: str | None) -> str | None:
+    """Return the site, or when unknown the one site the system stages (FIGO: the uterus)."""
+    if site is not None or system is None:
+        return site
+    staged = [name for name, use in rulebook().system(system).sites.items()
+              if use.table and name != UNKNOWN_SITE]
+    return staged[0] if len(staged) == 1 else None
+
+
+def _messages(session) -> dict:
+    """Return every message template by id."""
+    return {m.id: m.text for m in session.scalars(select(Message))}
+
+
+def _entries(session, kind: str) -> list:
+    """Return the entries of one kind, in file order."""
+    return list(session.scalars(select(Entry).where(Entry.kind == kind).order_by(Entry.position)))
+
+
+def _for_site(entries, site):
+    """Return the entry written for the site ("unknown" when None), else the default one."""
+    for entry in entries:
+        if (site or UNKNOWN_SITE) in entry.attrs.get("sites", ()):
+            return entry
+    return next(e for e in entries if DEFAULT_SITE in e.attrs.get("sites", ()))
+
+
+def _notes_for(session, kind: str, site) -> list:
+    """Return the notes of a kind that apply to the site."""
+    return [e for e in _entries(session, kind) if site in e.attrs.get("sites", ())]
+
+
+def _stage_target(session, purpose: str, system: str, stage: str):
+    """Return where a stage leads for a purpose (treatment group or survival groups), or None."""
+    return session.scalar(select(StageMap.target).where(
+        StageMap.purpose == purpose, StageMap.system_id == system, StageMap.stage == stage))
+
+
+def _citations(session, entries) -> list:
+    """Return the distinct citations of the entries' sources, in order."""
+    found = []
+    for entry in entries:
+        rows = session.execute(
+            select(Source.citation)
+            .join(EntrySource, EntrySource.source_id == Source.id)
+            .where(EntrySource.kind == entry.kind, EntrySource.entry_id == entry.id)
+            .order_by(EntrySource.position))
+        found.extend(citation for (citation,) in rows)
+    return list(dict.fromkeys(found))
+
+
+def _load_rulebook(session) -> staging.RuleBook:
+    """Return the RuleBook assembled from the staging tables."""
+    categories = defaultdict(list)
+    for c in session.scalars(select(StagingCategory).order_by(StagingCategory.position)):
+        categories[c.system_id, c.fact].append(c)
+    facts = defaultdict(dict)
+    for f in session.scalars(select(StagingFact).order_by(StagingFact.position)):
+        rows = categories[f.system_id, f.name]
+        facts[f.system_id][f.name] = staging.FactSpec(
+            name=f.name, label=f.label, notes=dict(f.notes or {}),
+            categories=tuple(staging.Category(r.code, r.label, tuple(r.accepts), r.up_to_cm) for r in rows),
+            is_size=bool(rows and rows[0].is_bin),
+            when_unknown=tuple(f.when_unknown) if f.when_unknown else None)
+    conditions = defaultdict(lambda: defaultdict(set))
+    for c in session.scalars(select(StagingCondition)):
+        conditions[c.system_id, c.table_name, c.rule_id][c.fact].add(c.category)
+    tables = defaultdict(lambda: defaultdict(list))
+    for r in session.scalars(select(StagingRule).order_by(StagingRule.position)):
+        when = {fact: frozenset(codes) for fact, codes in conditions[r.system_id, r.table_name, r.id].items()}
+        tables[r.system_id][r.table_name].append(staging.Rule(r.id, r.stage, when, r.explanation))
+    sites = defaultdict(dict)
+    for s in session.scalars(select(StagingSite)):
+        sites[s.system_id][s.site] = staging.SiteUse(s.table_name, s.no_stage_group)
+    systems = {}
+    for s in session.scalars(select(StagingSystem).order_by(StagingSystem.position)):
+        systems[s.id] = staging.System(
+            id=s.id, name=s.name, short_name=s.short_name, year=s.year, stages=tuple(s.stages),
+            ask_order=tuple(s.ask_order), facts=facts[s.id], sites=sites[s.id],
+            tables={name: tuple(rules) for name, rules in tables[s.id].items()},
+            compare_with=s.compare_with, ignored_facts=dict(s.ignored_facts or {}), sources=tuple(s.sources))
+    defaults = {site.id: site.default_system for site in session.scalars(select(Site))}
+    messages = {key[len("staging."):]: text for key, text in _messages(session).items() if key.startswith("staging.")}
+    return staging.RuleBook(systems, defaults, messages)

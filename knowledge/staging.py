@@ -1,0 +1,289 @@
+"""The one staging engine: it interprets the rule tables of every system (data/staging/*.yml).
+
+A system sorts each fact into categories (size bins, grades, node and spread status, FIGO
+extent). An unknown fact may be any of its categories, so the engine tries every
+combination, collects the stages the rules give, and reports one stage only when they all
+agree. Nothing here knows a particular stage; the rules are data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+
+from knowledge.facts import Case, InvalidCase
+
+UNKNOWN_SITE = "unknown"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category of a fact: the answers that mean it, or the size bin it stands for."""
+
+    code: str
+    label: str
+    accepts: tuple[str, ...] = ()
+    up_to_cm: float | None = None
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """How a system reads one fact: its categories and what an unknown value may be."""
+
+    name: str
+    label: str
+    categories: tuple[Category, ...]
+    is_size: bool = False
+    when_unknown: tuple[str, ...] | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Return every category code, in order."""
+        return tuple(c.code for c in self.categories)
+
+    def domain(self, value) -> tuple[str, ...]:
+        """Return the categories a value (None when unknown) may fall in."""
+        if value is None:
+            return self.when_unknown or self.codes
+        if self.is_size:
+            for category in self.categories:
+                if category.up_to_cm is None or value <= category.up_to_cm:
+                    return (category.code,)
+        codes = tuple(c.code for c in self.categories if value in c.accepts)
+        if not codes:
+            raise InvalidCase(f"{self.name} {value!r} has no meaning in this staging system")
+        return codes
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row of a rule table: the categories it covers per fact, and the stage it gives."""
+
+    id: str
+    stage: str | None
+    when: dict
+    explanation: str
+
+    def matches(self, combination: dict) -> bool:
+        """Return True when every fact of the combination is a category this rule covers."""
+        return all(combination[fact] in codes for fact, codes in self.when.items())
+
+
+@dataclass(frozen=True)
+class SiteUse:
+    """The rule table a site uses in a system, or why the system gives it no stage group."""
+
+    table: str | None = None
+    no_stage_group: str | None = None
+
+
+@dataclass
+class System:
+    """A staging system as data: facts, rule tables, sites, stage order and asking order."""
+
+    id: str
+    name: str
+    short_name: str
+    year: int
+    stages: tuple[str, ...]
+    ask_order: tuple[str, ...]
+    facts: dict
+    sites: dict
+    tables: dict
+    compare_with: str | None = None
+    ignored_facts: dict = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def site_use(self, site: str | None) -> SiteUse:
+        """Return how this system treats a site (None means the site is not known)."""
+        return self.sites[site or UNKNOWN_SITE]
+
+
+@dataclass
+class RuleBook:
+    """Every staging system, the default system per site, and the explanation templates."""
+
+    systems: dict
+    default_systems: dict
+    messages: dict
+
+    def system(self, system_id: str) -> System:
+        """Return the system with this id, or raise InvalidCase naming the known ones."""
+        if system_id not in self.systems:
+            known = ", ".join(self.systems)
+            raise InvalidCase(f"unknown staging system {system_id!r}; use one of: {known}")
+        return self.systems[system_id]
+
+    def default_system(self, site: str | None) -> str:
+        """Return the id of the system used for a site when none is asked for."""
+        return self.default_systems[site or UNKNOWN_SITE]
+
+
+@dataclass
+class StageResult:
+    """The outcome of staging one case."""
+
+    stage: str | None
+    possible_stages: list
+    system: str
+    explanation: str
+    rule: str | None = None
+    edition_note: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return the result as a JSON-ready dict (the CLI's result fields)."""
+        return {
+            "stage": self.stage,
+            "possible_stages": list(self.possible_stages),
+            "system": self.system,
+            "explanation": self.explanation,
+            "rule": self.rule,
+            "edition_note": self.edition_note,
+        }
+
+
+def domains(system: System, case: Case) -> dict:
+    """Return, for each fact the system uses, the categories the case's value may be."""
+    return {name: spec.domain(case.value(name)) for name, spec in system.facts.items()}
+
+
+def matching_rules(rules, combination: dict) -> list:
+    """Return the rules that cover one combination of categories (exactly one in valid data)."""
+    return [rule for rule in rules if rule.matches(combination)]
+
+
+def outcomes(system: System, table: str, fact_domains: dict) -> list:
+    """Return the rule that applies to each combination of the facts' possible categories."""
+    names = list(fact_domains)
+    rules = system.tables[table]
+    found = []
+    for values in product(*(fact_domains[n] for n in names)):
+        found.extend(matching_rules(rules, dict(zip(names, values)))[:1])
+    return found
+
+
+def stages_of(system: System, rules) -> list:
+    """Return the distinct stages the rules give, in the system's stage order."""
+    given = {rule.stage for rule in rules if rule.stage}
+    return [stage for stage in system.stages if stage in given]
+
+
+def uncovered(system: System, table: str) -> list:
+    """Return (combination, rules) for every combination not met by exactly one rule."""
+    names = list(system.facts)
+    problems = []
+    for values in product(*(system.facts[n].codes for n in names)):
+        combination = dict(zip(names, values))
+        rules = matching_rules(system.tables[table], combination)
+        if len(rules) != 1:
+            problems.append((combination, rules))
+    return problems
+
+
+def stage_case(book: RuleBook, case: Case) -> StageResult:
+    """Return the stage (or every stage still possible) for a case, with a plain explanation."""
+    system = book.system(case.system or book.default_system(case.site))
+    use = system.site_use(case.site)
+    if use.table is None:
+        return StageResult(None, [], system.id, use.no_stage_group)
+    applied = outcomes(system, use.table, domains(system, case))
+    stages = stages_of(system, applied)
+    notes = _answer_notes(system, case)
+    messages = book.messages
+    if not stages:
+        conflicts = _unique(rule.explanation for rule in applied)
+        text = messages["stage_conflict"].format(conflicts="; ".join(conflicts))
+        return StageResult(None, [], system.id, _join(text, *notes))
+    if len(stages) > 1:
+        text = messages["stage_several"].format(stages=_or_list(stages), system=system.short_name, year=system.year)
+        needed = facts_needed(book, case)
+        if needed:
+            labels = [system.facts[name].label for name in needed]
+            text = _join(text, messages["stage_narrow"].format(facts=_and_list(labels)))
+        return StageResult(None, stages, system.id, _join(text, *notes))
+    used = _unique_rules(rule for rule in applied if rule.stage)
+    why = " or ".join(rule.explanation for rule in used)
+    text = messages["stage_single"].format(
+        explanation=why[:1].upper() + why[1:], stage=stages[0], system=system.short_name, year=system.year)
+    return StageResult(
+        stages[0], stages, system.id, _join(text, *notes),
+        rule=",".join(f"{system.id}:{rule.id}" for rule in used),
+        edition_note=_edition_note(book, system, case, stages[0]),
+    )
+
+
+def facts_needed(book: RuleBook, case: Case) -> list:
+    """Return the facts, in asking order, whose value could still change the possible stages."""
+    system = book.system(case.system or book.default_system(case.site))
+    use = system.site_use(case.site)
+    if use.table is None:
+        return []
+    fact_domains = domains(system, case)
+    current = stages_of(system, outcomes(system, use.table, fact_domains))
+    if len(current) <= 1:
+        return []
+    needed = []
+    for name in system.ask_order:
+        for code in fact_domains[name] if len(fact_domains[name]) > 1 else ():
+            trial = stages_of(system, outcomes(system, use.table, {**fact_domains, name: (code,)}))
+            if trial != current:
+                needed.append(name)
+                break
+    return needed
+
+
+def _edition_note(book: RuleBook, system: System, case: Case, stage: str) -> str | None:
+    """Return how the system this one compares with (the newer edition) stages the case."""
+    if not system.compare_with:
+        return None
+    other = book.systems[system.compare_with]
+    use = other.site_use(case.site)
+    if use.table is None:
+        return use.no_stage_group
+    stages = stages_of(other, outcomes(other, use.table, domains(other, case.with_system(other.id))))
+    if not stages:
+        return None
+    if len(stages) > 1:
+        return book.messages["edition_several"].format(other=other.short_name, year=other.year, stages=_or_list(stages))
+    key = "edition_same" if stages[0] == stage else "edition_single"
+    return book.messages[key].format(other=other.short_name, year=other.year, stage=stages[0])
+
+
+def _answer_notes(system: System, case: Case) -> list:
+    """Return the notes the data attaches to the answers given (high grade, GX, unused grade)."""
+    notes = []
+    for name, spec in system.facts.items():
+        value = case.value(name)
+        if value is not None and value in spec.notes:
+            notes.append(spec.notes[value])
+    for name, note in system.ignored_facts.items():
+        if case.value(name) is not None:
+            notes.append(note)
+    return notes
+
+
+def _unique(texts) -> list:
+    """Return texts without repeats, first occurrence first."""
+    return list(dict.fromkeys(texts))
+
+
+def _unique_rules(rules) -> list:
+    """Return rules without repeats, first occurrence first."""
+    return list({rule.id: rule for rule in rules}.values())
+
+
+def _join(*sentences) -> str:
+    """Return sentences joined by single spaces."""
+    return " ".join(s for s in sentences if s)
+
+
+def _or_list(items) -> str:
+    """Return "A, B or C"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _and_list(items) -> str:
+    """Return "A, B and C"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

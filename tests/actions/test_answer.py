@@ -1,0 +1,98 @@
+"""The answers come from the knowledge base, with the stage, the rule and the source."""
+from rasa_sdk.events import SlotSet
+
+from actions.answer import ActionAnswer
+from actions.answer_topic import ActionAnswerTopic
+from actions.fallback import ActionFallback
+from tests.actions.conftest import make_tracker, responses
+
+THIGH_6CM_G3 = {"site": "trunk_extremity", "size_cm": 6.0, "grade": "3", "nodes": "no", "metastasis": "no"}
+
+
+async def answer(slots, dispatcher):
+    return await ActionAnswer().run(dispatcher, make_tracker(slots=slots), {})
+
+
+async def test_a_single_stage_names_the_rule_and_the_8th_edition(dispatcher):
+    events = await answer({**THIGH_6CM_G3, "question": "stage"}, dispatcher)
+    assert events == [SlotSet("stage", "III")]
+    assert responses(dispatcher) == ["utter_stage_single", "utter_edition_note", "utter_offer_next"]
+    first = dispatcher.messages[0]
+    assert first["stage"] == "III"
+    assert "5 cm" in first["explanation"] and "grade 3" in first["explanation"]
+    assert "IIIA" in dispatcher.messages[1]["note"]
+
+
+async def test_exactly_5_cm_grade_1_is_stage_ia(dispatcher):
+    slots = {**THIGH_6CM_G3, "size_cm": 5.0, "grade": "1", "question": "stage"}
+    assert await answer(slots, dispatcher) == [SlotSet("stage", "IA")]
+
+
+async def test_an_unknown_grade_gives_every_possible_stage_and_where_to_look(dispatcher):
+    slots = {**THIGH_6CM_G3, "grade": "unknown", "question": "stage"}
+    assert await answer(slots, dispatcher) == [SlotSet("stage", None)]
+    assert responses(dispatcher)[:2] == ["utter_stage_possible", "utter_where_to_find_facts"]
+    text = dispatcher.messages[0]["explanation"]
+    for stage in ("IB", "IIB", "III"):
+        assert stage in text
+
+
+async def test_treatment_at_stage_iv_is_the_stage_iv_guidance(dispatcher):
+    slots = {"site": "trunk_extremity", "metastasis": "yes", "question": "treatment"}
+    assert await answer(slots, dispatcher) == [SlotSet("stage", "IV")]
+    names = responses(dispatcher)
+    assert names[0] == "utter_stage_single"
+    treatment = dispatcher.messages[names.index("utter_answer_with_source")]
+    assert "doxorubicin" in treatment["text"].lower()
+    assert treatment["source_line"].startswith("Source:")
+    assert "utter_not_medical_advice" in names
+
+
+async def test_a_uterine_patient_hears_the_uterine_recurrence_figure(dispatcher):
+    await answer({"site": "uterus", "question": "recurrence"}, dispatcher)
+    text = dispatcher.messages[0]["text"]
+    assert "70%" in text and "40%" not in text.split("70%")[0]
+
+
+async def test_recurrence_elsewhere_is_about_40_percent(dispatcher):
+    await answer({"site": "trunk_extremity", "question": "recurrence"}, dispatcher)
+    assert "40%" in dispatcher.messages[0]["text"]
+
+
+async def test_survival_for_distant_uterine_lms_marks_the_distant_figure(dispatcher):
+    slots = {"site": "uterus", "extent": "distant", "question": "survival"}
+    assert await answer(slots, dispatcher) == [SlotSet("stage", "IVB")]
+    survival = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert "12%" in survival["text"] and "60%" in survival["text"]
+    assert "American Cancer Society" in survival["source_line"]
+
+
+async def test_a_topic_intent_answers_that_topic_with_its_source(dispatcher):
+    tracker = make_tracker(intent="topic_gist", text="what is a gist")
+    await ActionAnswerTopic().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_answer_with_source"]
+    assert "GIST" in dispatcher.messages[0]["text"]
+
+
+def _fallback_event(intent):
+    return {"event": "user", "text": "??", "parse_data": {"intent": {"name": intent}}}
+
+
+async def test_the_first_fallback_asks_to_rephrase_and_the_second_offers_a_menu(dispatcher):
+    tracker = make_tracker(intent="nlu_fallback")
+    tracker.events.extend([_fallback_event("greet"), _fallback_event("nlu_fallback")])
+    await ActionFallback().run(dispatcher, tracker, {})
+    tracker.events.append(_fallback_event("nlu_fallback"))
+    await ActionFallback().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_rephrase", "utter_fallback_menu"]
+
+
+def test_every_response_the_actions_use_exists_in_the_domain(domain):
+    import re
+    from pathlib import Path
+
+    used = set()
+    for path in Path("actions").glob("*.py"):
+        used |= set(re.findall(r'response="(utter_\w+)"', path.read_text()))
+    assert used, "no responses found"
+    assert used <= set(domain["responses"])

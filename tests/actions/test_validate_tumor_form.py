@@ -1,0 +1,98 @@
+"""The tumor form asks only what the applicable staging system needs, and re-asks bad values."""
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.validate_tumor_form import ValidateTumorForm
+from tests.actions.conftest import make_tracker, responses
+
+FORM = ValidateTumorForm()
+
+
+async def required(slots, **kwargs):
+    tracker = make_tracker(slots=slots, active_loop="tumor_form", **kwargs)
+    return await FORM.required_slots([], None, tracker, {})
+
+
+async def test_a_new_stage_question_asks_the_site_then_the_ajcc_facts():
+    assert await required({"question": "stage"}) == ["site", "size_cm", "grade", "nodes", "metastasis"]
+
+
+async def test_uterine_tumors_are_asked_the_figo_facts_only():
+    needed = await required({"question": "stage", "site": "uterus"})
+    assert needed[0] == "site"
+    assert set(needed[1:]) == {"extent", "size_cm"}
+    assert "grade" not in needed and "nodes" not in needed
+
+
+async def test_known_distant_spread_needs_nothing_more():
+    assert await required({"question": "stage", "site": "trunk_extremity", "metastasis": "yes"}) == ["site"]
+
+
+async def test_facts_from_the_opening_message_are_not_asked_again():
+    slots = {"question": "stage", "site": "trunk_extremity", "size_cm": 7.0, "grade": "3"}
+    # more than 5 cm and grade 3 is stage III with or without node spread: only distant spread matters
+    assert await required(slots) == ["site", "metastasis"]
+    tracker = make_tracker(slots=slots, active_loop="tumor_form")
+    event = await FORM.next_requested_slot(None, tracker, {})
+    assert event == SlotSet("requested_slot", "metastasis")
+
+
+async def test_a_filled_fact_is_skipped_when_the_next_question_is_chosen():
+    slots = {"question": "stage", "site": "trunk_extremity", "size_cm": 4.0}
+    tracker = make_tracker(slots=slots, active_loop="tumor_form")
+    event = await FORM.next_requested_slot(None, tracker, {})
+    assert event == SlotSet("requested_slot", "grade")
+
+
+async def test_recurrence_needs_only_the_site():
+    assert await required({"question": "recurrence"}) == ["site"]
+
+
+async def test_treatment_does_not_ask_the_size_when_every_possible_stage_is_treated_alike():
+    # grade 3 with no spread is IIA (5 cm or less) or III (larger): both are treated as stage II-III
+    slots = {"question": "treatment", "site": "trunk_extremity", "grade": "3",
+             "nodes": "no", "metastasis": "no"}
+    assert await required(slots) == ["site"]
+
+
+async def test_a_fact_just_given_is_validated_even_when_not_needed():
+    tracker = make_tracker(slots={"question": "stage", "site": "trunk_extremity", "metastasis": "yes"},
+                           active_loop="tumor_form")
+    tracker.events.append({"event": "slot", "name": "size_cm", "value": 900.0})
+    assert "size_cm" in await FORM.required_slots([], None, tracker, {})
+
+
+@pytest.mark.parametrize("value", [0.0, -3.0, 900.0, "big"])
+def test_an_impossible_size_is_asked_again(value, dispatcher):
+    assert FORM.validate_size_cm(value, dispatcher, make_tracker(), {}) == {"size_cm": None}
+    assert responses(dispatcher) == ["utter_invalid_size"]
+
+
+@pytest.mark.parametrize("value, expected", [(6.0, 6.0), (5, 5.0), (0.4, 0.4), ("unknown", "unknown")])
+def test_a_believable_size_is_kept(value, expected, dispatcher):
+    assert FORM.validate_size_cm(value, dispatcher, make_tracker(), {}) == {"size_cm": expected}
+    assert responses(dispatcher) == []
+
+
+def test_a_range_is_used_with_its_larger_value_and_said_so(dispatcher):
+    tracker = make_tracker(slots={"size_uncertain": True})
+    assert FORM.validate_size_cm(7.0, dispatcher, tracker, {}) == {"size_cm": 7.0}
+    assert responses(dispatcher) == ["utter_size_uncertain"]
+    assert dispatcher.messages[0]["size"] == "7"
+
+
+@pytest.mark.parametrize("value", [7.0, 0.0, "7", "purple"])
+def test_an_impossible_grade_is_asked_again(value, dispatcher):
+    assert FORM.validate_grade(value, dispatcher, make_tracker(), {}) == {"grade": None}
+    assert responses(dispatcher) == ["utter_invalid_grade"]
+
+
+@pytest.mark.parametrize("value, expected", [(3.0, "3"), ("2", "2"), ("X", "X"), ("low", "low"),
+                                             ("unknown", "unknown")])
+def test_a_real_grade_is_kept(value, expected, dispatcher):
+    assert FORM.validate_grade(value, dispatcher, make_tracker(), {}) == {"grade": expected}
+
+
+def test_high_grade_is_explained_as_two_or_three(dispatcher):
+    assert FORM.validate_grade("high", dispatcher, make_tracker(), {}) == {"grade": "high"}
+    assert responses(dispatcher) == ["utter_high_grade_note"]

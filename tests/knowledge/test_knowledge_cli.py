@@ -1,0 +1,106 @@
+"""The command line contract: `python -m knowledge stage --jsonl`, readable staging, build, topics."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args, db_url, stdin=None):
+    env = {**os.environ, "KNOWLEDGE_DB_URL": db_url}
+    return subprocess.run([sys.executable, "-m", "knowledge", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=120)
+
+
+CASES = [
+    ({"system": "ajcc7", "site": "trunk_extremity", "size_cm": 6, "grade": 3, "nodes": False, "metastasis": False},
+     {"stage": "III"}),
+    ({"system": "ajcc7", "size_cm": 6, "grade": None, "nodes": False, "metastasis": False},
+     {"stage": None, "possible_stages": ["IB", "IIB", "III"]}),
+    ("", {"error": True}),
+    ({"system": "ajcc8", "site": "retroperitoneum", "size_cm": 3, "grade": "1", "nodes": True, "metastasis": False},
+     {"stage": "IIIB"}),
+    ({"system": "ajcc8", "site": "head_neck", "size_cm": 3, "grade": 1}, {"stage": None, "possible_stages": []}),
+    ("not json", {"error": True}),
+    ({"site": "uterus", "extent": "uterus", "size_cm": 5}, {"stage": "IA", "system": "figo2009"}),
+    ([1, 2], {"error": True}),
+    ({"system": "nope"}, {"error": True}),
+    ({"size_cm": 0}, {"error": True}),
+    ({"size_cm": -1}, {"error": True}),
+    ({"size_cm": True}, {"error": True}),
+    ({"size_cm": "6"}, {"error": True}),
+    ({"size_cm": 301}, {"error": True}),
+    ({"grade": 4}, {"error": True}),
+    ({"grade": "Z"}, {"error": True}),
+    ({"extent": "moon"}, {"error": True}),
+    ({"site": "mars"}, {"error": True}),
+    ({"system": "figo2009", "site": "uterus", "extent": "distant", "grade": "x"}, {"stage": "IVB"}),
+]
+
+
+def line(case):
+    return case if isinstance(case, str) else json.dumps(case)
+
+
+def test_jsonl_gives_one_result_per_line_in_order(knowledge_db_url):
+    stdin = "\n".join(line(case) for case, _ in CASES) + "\n"
+    done = run(["stage", "--jsonl"], knowledge_db_url, stdin)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(out) for out in done.stdout.splitlines()]
+    assert len(results) == len(CASES)
+    for (case, expected), result in zip(CASES, results):
+        if expected.get("error"):
+            assert set(result) == {"error"} and len(result["error"]) > 10, (case, result)
+        else:
+            assert {"stage", "possible_stages", "system", "explanation"} <= set(result), (case, result)
+            for key, value in expected.items():
+                assert result[key] == value, (case, result)
+
+
+def test_jsonl_errors_say_what_is_wrong(knowledge_db_url):
+    stdin = "\n".join(json.dumps(c) for c in ({"size_cm": 0}, {"grade": 7}, {"site": "mars"}, {"system": "x"}))
+    errors = [json.loads(out)["error"] for out in run(["stage", "--jsonl"], knowledge_db_url, stdin).stdout.splitlines()]
+    assert "size_cm" in errors[0] and "grade" in errors[1] and "site" in errors[2] and "system" in errors[3]
+
+
+def test_readable_stage(knowledge_db_url):
+    done = run(["stage", "--system", "ajcc7", "--size-cm", "6", "--grade", "3", "--nodes", "no",
+                "--metastasis", "no"], knowledge_db_url)
+    assert done.returncode == 0, done.stderr
+    assert "Stage: III" in done.stdout and "grade 3" in done.stdout and "8th edition" in done.stdout
+
+
+def test_readable_stage_lists_what_to_ask(knowledge_db_url):
+    done = run(["stage", "--system", "ajcc7", "--size-cm", "6", "--nodes", "no", "--metastasis", "no"],
+               knowledge_db_url)
+    assert "IB, IIB, III" in done.stdout and "Worth asking next: grade" in done.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["--size-cm", "0"], ["--size-cm", "abc"], ["--grade", "5"], ["--system", "tnm"], ["--site", "moon"],
+    ["--extent", "moon"], ["--nodes", "perhaps"],
+])
+def test_readable_stage_rejects_invalid_input_with_exit_2(knowledge_db_url, args):
+    done = run(["stage", *args], knowledge_db_url)
+    assert done.returncode == 2
+    assert "error" in done.stderr
+
+
+def test_cli_builds_the_database_on_demand(tmp_path):
+    url = f"sqlite:///{tmp_path / 'not_built_yet.db'}"
+    done = run(["stage", "--jsonl"], url, '{"system": "ajcc7", "size_cm": 3, "grade": 1, "nodes": false, "metastasis": false}\n')
+    assert json.loads(done.stdout)["stage"] == "IA"
+
+
+def test_build_and_topics_commands(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    built = run(["build"], url)
+    assert built.returncode == 0 and "staging_rules" in built.stdout
+    again = run(["build"], url)
+    assert again.stdout == built.stdout
+    topics = run(["topics"], url)
+    assert topics.returncode == 0 and "what_is_lms" in topics.stdout and "staging_systems" in topics.stdout

@@ -1,0 +1,173 @@
+"""Content answers: topics, treatment, survival and recurrence, each with its sources."""
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge import query
+from knowledge.db import engine_for
+from knowledge.models import Entry, EntrySource, Source
+
+TOPICS = [
+    "what_is_lms", "what_is_sarcoma", "where_lms_occurs", "how_common", "symptoms", "diagnosis",
+    "fibroid_vs_lms", "gist", "grade_vs_stage", "spread_sites", "clinical_trials", "coping",
+    "palliative_care", "chemo_radiation_limits", "sarcoma_center", "staging_systems",
+]
+ACS = "American Cancer Society, Treatment of Soft Tissue Sarcomas by Stage (rev. 2022)"
+
+
+def sentences(text):
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def test_topics_are_exactly_the_intent_names_with_titles():
+    assert [name for name, _ in query.topics()] == TOPICS
+    assert all(title for _, title in query.topics())
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_topic_is_short_and_sourced(name):
+    answer = query.topic(name)
+    assert 2 <= len(sentences(answer.text)) <= 5
+    assert answer.sources and all(answer.sources)
+    assert answer.source_line.startswith("Source: ")
+
+
+def test_unknown_topic_raises_key_error():
+    with pytest.raises(KeyError):
+        query.topic("astrology")
+
+
+def test_every_entry_and_source_is_sourced(use_test_db):
+    with Session(engine_for(use_test_db)) as session:
+        entries = session.scalars(select(Entry)).all()
+        cited = {(row.kind, row.entry_id) for row in session.scalars(select(EntrySource))}
+        sources = session.scalars(select(Source)).all()
+    assert entries and all((e.kind, e.id) in cited for e in entries)
+    assert all(s.citation and s.date for s in sources)
+
+
+def test_facts_carry_over_accurately():
+    assert "15,000" in query.topic("how_common").text and "10%" in query.topic("how_common").text
+    assert "3 in every 200,000" in query.topic("how_common").text
+    assert "6 in every million" in query.topic("how_common").text
+    gist = query.topic("gist")
+    assert "KIT" in gist.text and "PDGFRA" in gist.text and "5,000 to 6,000" in gist.text
+    assert "after menopause" in query.topic("fibroid_vs_lms").text
+    assert "clinicaltrials.gov" in query.topic("clinical_trials").text
+    assert "8th edition (2017)" in query.topic("staging_systems").text
+
+
+def test_answer_source_line():
+    assert query.Answer("x", ["A", "B"]).source_line == "Source: A; B"
+    assert query.treatment_for("IA", "ajcc7", "trunk_extremity").sources[0] == ACS
+
+
+@pytest.mark.parametrize("stage, system, site, expected", [
+    ("IA", "ajcc7", "trunk_extremity", "arm or leg"),
+    ("IB", "ajcc8", "head_neck", "head, neck or abdomen"),
+    ("IIB", "ajcc7", "trunk_extremity", "isolated limb perfusion"),
+    ("III", "ajcc7", "retroperitoneum", "before surgery"),
+    ("IIIA", "ajcc8", "trunk_extremity", "isolated limb perfusion"),
+    ("II", "ajcc8", None, "Surgery as the main treatment"),
+    ("IV", "ajcc7", None, "doxorubicin and ifosfamide"),
+    ("IVB", "figo2009", None, "gemcitabine and docetaxel"),
+    ("recurrent", None, None, "brachytherapy"),
+    (None, None, None, "Stage IV"),
+    ("2b", None, "trunk_extremity", "amputation"),
+])
+def test_treatment_maps_stages_of_every_system(stage, system, site, expected):
+    answer = query.treatment_for(stage, system, site)
+    assert expected in answer.text
+    assert ACS in answer.sources
+
+
+def test_treatment_uses_the_site():
+    assert "isolated limb perfusion" not in query.treatment_for("IIB", "ajcc7", "retroperitoneum").text
+    assert "arm or leg" in query.treatment_for("IA", "ajcc7", "trunk_extremity").text
+
+
+def test_figo_treatment_says_the_guide_is_general():
+    for stage in ("IA", "IIIC", "IVA", "IVB"):
+        text = query.treatment_for(stage, "figo2009", "uterus").text
+        assert "soft tissue sarcoma in general" in text
+    assert "stage I means" in query.treatment_for("IB", "figo2009", "uterus").text
+    assert "Stage II-III" in query.treatment_for("IVA", "figo2009", "uterus").text
+    assert "stage IV" in query.treatment_for("IVB", "figo2009", "uterus").text
+
+
+def test_unknown_stage_for_a_system_falls_back_to_the_overview():
+    text = query.treatment_for("IIIC", "ajcc7", None).text
+    assert "not a stage" in text and "Stage IV:" in text
+
+
+def test_treatment_never_tells_to_start_or_stop():
+    for stage in (None, "IA", "IIB", "IV", "recurrent"):
+        for site in (None, "trunk_extremity", "uterus"):
+            text = query.treatment_for(stage, None, site).text
+            assert "commonly consider" in text and "will tailor" in text
+            assert not re.search(r"\byou (should|must) (start|stop|take|have)\b", text, re.I)
+
+
+def caveat_ok(text):
+    return "population statistics" in text and "can't predict" in text
+
+
+@pytest.mark.parametrize("site", [None, "trunk_extremity", "retroperitoneum", "head_neck", "other"])
+def test_survival_soft_tissue(site):
+    answer = query.survival_for(site)
+    assert all(f in answer.text for f in ("82.4%", "59.8%", "16.7%"))
+    assert caveat_ok(answer.text) and "years not stated" in answer.text
+    assert "LMS alone are not well known" in answer.text
+    assert any("SEER" in s for s in answer.sources)
+
+
+def test_survival_uterus_uses_uterine_lms_figures():
+    answer = query.survival_for("uterus")
+    assert all(f in answer.text for f in ("60%", "37%", "12%"))
+    assert "82.4%" not in answer.text
+    assert caveat_ok(answer.text)
+    assert any("American Cancer Society" in s for s in answer.sources)
+
+
+@pytest.mark.parametrize("site", ["visceral", "gi_tract"])
+def test_survival_gi_tract_gives_soft_tissue_and_gist_only_as_gist(site):
+    answer = query.survival_for(site)
+    assert "82.4%" in answer.text and "95%" in answer.text and "2012-2018" in answer.text
+    assert "different tumor" in answer.text and caveat_ok(answer.text)
+
+
+def test_survival_highlights_the_group_of_the_stage():
+    text = query.survival_for("trunk_extremity", "IIB").text
+    assert "82.4% (stage IIB may fall here)" in text and "counts as localized" in text
+    text = query.survival_for("uterus", "IVB").text
+    assert "12% (stage IVB may fall here)" in text
+    text = query.survival_for("trunk_extremity", "III", "ajcc7").text
+    assert text.count("may fall here") == 2
+    assert "not the same as AJCC or FIGO stages" in text
+
+
+def test_recurrence_by_site():
+    uterus = query.recurrence_for("uterus")
+    assert "70%" in uterus.text and "lungs" in uterus.text and caveat_ok(uterus.text)
+    other = query.recurrence_for("trunk_extremity")
+    assert "40%" in other.text and caveat_ok(other.text)
+    assert "years" in other.text and any("reference 7" in s for s in other.sources)
+    assert "40%" in query.recurrence_for(None).text
+
+
+def test_knowledge_date_and_sources():
+    assert query.knowledge_date() == "2023-06-16"
+    dates = {s["id"]: s["date"] for s in query.sources()}
+    assert dates["acs_treatment_by_stage"] == "2022-12-12"
+    assert dates["lms_article"] == "2023-06-16"
+
+
+def test_survival_without_stage_says_groups_are_not_stages():
+    assert "not AJCC or FIGO stages" in query.survival_for("trunk_extremity").text
+
+
+def test_figo_stage_without_site_means_the_uterus():
+    assert "60%" in query.survival_for(None, "IB", "figo2009").text
+    assert "soft tissue sarcoma in general" in query.treatment_for("IB", "figo2009", None).text

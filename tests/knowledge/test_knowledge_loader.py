@@ -1,0 +1,112 @@
+"""The loader: idempotent builds, on-demand builds, and data errors that name file and entry."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from knowledge.datafiles import DATA_DIR, DataFileError, read_data
+from knowledge.db import engine_for
+from knowledge.loader import build, ensure_built
+from knowledge.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dump(url):
+    """Return every row of every knowledge table, as sorted tuples."""
+    engine = engine_for(url)
+    with Session(engine) as session:
+        return {table.name: sorted(map(repr, session.execute(select(table)).all()))
+                for table in Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """Return a writable copy of the data folder."""
+    return Path(shutil.copytree(DATA_DIR, tmp_path / "data"))
+
+
+def edit(path, change):
+    content = yaml.safe_load(path.read_text())
+    change(content)
+    path.write_text(yaml.safe_dump(content, sort_keys=False))
+
+
+def test_build_twice_gives_the_same_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    first_counts = build(url)
+    first = dump(url)
+    assert build(url) == first_counts
+    assert dump(url) == first
+    assert first_counts["staging_rules"] > 0 and first_counts["knowledge_entries"] > 0
+
+
+def test_ensure_built_builds_once_and_rebuilds_when_data_change(tmp_path, data_copy):
+    url = f"sqlite:///{tmp_path / 'lazy.db'}"
+    assert ensure_built(url, data_copy) is True
+    assert ensure_built(url, data_copy) is False
+    edit(data_copy / "topics.yml", lambda c: c["topics"][0].update(text="Changed text. Still short."))
+    assert ensure_built(url, data_copy) is True
+
+
+def test_shipped_data_is_valid():
+    data = read_data()
+    assert set(data.rulebook.systems) == {"ajcc7", "ajcc8", "figo2009"}
+
+
+@pytest.mark.parametrize("filename, change, entry, problem", [
+    ("topics.yml", lambda c: c["topics"][1].update(sources=[]), "what_is_sarcoma", "sources"),
+    ("topics.yml", lambda c: c["topics"][2].update(text=""), "where_lms_occurs", "text"),
+    ("topics.yml", lambda c: c["topics"][0].update(sources=["nobody"]), "what_is_lms", "nobody"),
+    ("treatment.yml", lambda c: c["entries"][3].pop("group"), "stage_i_other", "group"),
+    ("treatment.yml", lambda c: c["stage_groups"]["ajcc7"].pop("IV"), "stage_groups.ajcc7", "IV"),
+    ("survival.yml", lambda c: c["tables"][0]["figures"].update(distant=160), "soft_tissue_sarcoma", "percentage"),
+    ("recurrence.yml", lambda c: c["entries"][0].pop("years"), "uterus", "years"),
+    ("sources.yml", lambda c: c["sources"][0].pop("citation"), "lms_article", "citation"),
+    ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"][5].update(stage="V"), "iib", "stage"),
+    ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"].pop(6), "tables.all_sites", "no rule covers"),
+    ("staging/ajcc8.yml", lambda c: c["tables"]["trunk_extremity"][5]["when"].update(size_cm=["T2", "T3"]),
+     "iiia", "all cover"),
+    ("staging/figo2009.yml", lambda c: c["sites"].pop("head_neck"), "sites.head_neck", "site"),
+    ("staging/ajcc8.yml", lambda c: c["facts"]["size_cm"]["bins"][1].update(up_to_cm=4), "facts.size_cm.T2",
+     "rising"),
+])
+def test_broken_entry_names_file_and_entry(data_copy, filename, change, entry, problem):
+    edit(data_copy / filename, change)
+    with pytest.raises(DataFileError) as caught:
+        read_data(data_copy)
+    assert caught.value.path.endswith(filename)
+    assert caught.value.entry_id == entry
+    assert problem in str(caught.value) and filename.split("/")[-1] in str(caught.value)
+
+
+def test_broken_yaml_names_the_file(data_copy):
+    (data_copy / "topics.yml").write_text("topics: [unclosed\n")
+    with pytest.raises(DataFileError, match="topics.yml"):
+        read_data(data_copy)
+
+
+def test_broken_data_does_not_touch_the_database(tmp_path, data_copy):
+    url = f"sqlite:///{tmp_path / 'safe.db'}"
+    build(url)
+    before = dump(url)
+    edit(data_copy / "topics.yml", lambda c: c["topics"][0].update(text=""))
+    with pytest.raises(DataFileError):
+        build(url, data_copy)
+    assert dump(url) == before
+
+
+def test_build_creates_tables_in_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'fresh.db'}"
+    build(url)
+    assert inspect(engine_for(url)).has_table("staging_rules")
+
+
+def test_knowledge_does_not_import_rasa():
+    code = "import sys, knowledge.query, knowledge.cli; sys.exit('rasa' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
