@@ -26,7 +26,7 @@ def say_stage(dispatcher: CollectingDispatcher, result: "query.StageResult") -> 
 def say_answer(dispatcher: CollectingDispatcher, answer: "query.Answer") -> None:
     """Utters a knowledge-base answer with its source line."""
     dispatcher.utter_message(response="utter_answer_with_source",
-                             text=answer.text, source_line=answer.source_line)
+                             answer=answer.text, source_line=answer.source_line)
 
 
 class ActionAnswer(Action):

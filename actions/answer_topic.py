@@ -26,6 +26,6 @@ class ActionAnswerTopic(Action):
             return []
         answer = query.topic(intent[len(TOPIC_INTENT_PREFIX):])
         dispatcher.utter_message(
-            response="utter_answer_with_source", text=answer.text, source_line=answer.source_line
+            response="utter_answer_with_source", answer=answer.text, source_line=answer.source_line
         )
         return []

@@ -148,6 +148,10 @@ class Stack:
         return None
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Runs the whole bot until Ctrl-C; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot run", description=__doc__)
@@ -160,11 +164,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"No trained model at {args.model}. Run 'make run' (it trains one) or 'make train'.")
         return 2
     stack = Stack(args.model, args.rasa_port, args.action_port, args.web_port)
+    # Stop the children on SIGTERM too (and on SIGINT when started in the background,
+    # where the shell makes the process ignore it).
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         stack.start()
     except RuntimeError as error:
         print(f"Could not start the bot: {error}")
         return 1
+    except KeyboardInterrupt:
+        stack.stop()
+        return 0
     print(f"\nThe bot is running.\n"
           f"  Chat in the browser:  http://localhost:{args.web_port}\n"
           f"  REST channel:         POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"

@@ -43,27 +43,27 @@ async def test_treatment_at_stage_iv_is_the_stage_iv_guidance(dispatcher):
     names = responses(dispatcher)
     assert names[0] == "utter_stage_single"
     treatment = dispatcher.messages[names.index("utter_answer_with_source")]
-    assert "doxorubicin" in treatment["text"].lower()
+    assert "doxorubicin" in treatment["answer"].lower()
     assert treatment["source_line"].startswith("Source:")
     assert "utter_not_medical_advice" in names
 
 
 async def test_a_uterine_patient_hears_the_uterine_recurrence_figure(dispatcher):
     await answer({"site": "uterus", "question": "recurrence"}, dispatcher)
-    text = dispatcher.messages[0]["text"]
+    text = dispatcher.messages[0]["answer"]
     assert "70%" in text and "40%" not in text.split("70%")[0]
 
 
 async def test_recurrence_elsewhere_is_about_40_percent(dispatcher):
     await answer({"site": "trunk_extremity", "question": "recurrence"}, dispatcher)
-    assert "40%" in dispatcher.messages[0]["text"]
+    assert "40%" in dispatcher.messages[0]["answer"]
 
 
 async def test_survival_for_distant_uterine_lms_marks_the_distant_figure(dispatcher):
     slots = {"site": "uterus", "extent": "distant", "question": "survival"}
     assert await answer(slots, dispatcher) == [SlotSet("stage", "IVB")]
     survival = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
-    assert "12%" in survival["text"] and "60%" in survival["text"]
+    assert "12%" in survival["answer"] and "60%" in survival["answer"]
     assert "American Cancer Society" in survival["source_line"]
 
 
@@ -71,7 +71,7 @@ async def test_a_topic_intent_answers_that_topic_with_its_source(dispatcher):
     tracker = make_tracker(intent="topic_gist", text="what is a gist")
     await ActionAnswerTopic().run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_answer_with_source"]
-    assert "GIST" in dispatcher.messages[0]["text"]
+    assert "GIST" in dispatcher.messages[0]["answer"]
 
 
 def _fallback_event(intent):
@@ -96,3 +96,12 @@ def test_every_response_the_actions_use_exists_in_the_domain(domain):
         used |= set(re.findall(r'response="(utter_\w+)"', path.read_text()))
     assert used, "no responses found"
     assert used <= set(domain["responses"])
+
+
+async def test_answers_fill_the_response_template_instead_of_replacing_it(dispatcher):
+    # Regression: passing the answer as `text=` made Rasa send it bare, without the source line.
+    tracker = make_tracker(intent="topic_coping", text="how do i cope")
+    await ActionAnswerTopic().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] is None and message["response"] == "utter_answer_with_source"
+    assert message["answer"] and message["source_line"].startswith("Source:")
