@@ -1,0 +1,83 @@
+"""Turn a real conversation from the conversation store into a Rasa test story.
+
+The story has the patient's words and the intent the bot understood, then the actions,
+slot_was_set and active_loop steps, in the format of tests/test_stories.yml, written by
+Rasa's own YAMLStoryWriter. It covers the conversation's latest session. Read it before
+committing it: remove anything that could identify the patient, and fix any turn where
+the bot was wrong (the story should say what the bot *ought* to do).
+
+Examples:
+  python -m bot export 3f9c2a7e5b1d4c6f                 # print the story
+  python -m bot export 3f9c2a7e5b1d4c6f --output tests/test_stories_exported.yml
+When --output names an existing stories file, the story is appended to it.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import sys
+from pathlib import Path
+
+from bot.cli import CommandError
+from bot.cli.conversation_store import describe, open_store
+from bot.cli.stories import load_domain, read_stories
+
+HELP = "turn a stored conversation into a test story"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Adds the conversation id and --output."""
+    parser.add_argument("sender_id", metavar="SENDER_ID", help="conversation id to export")
+    parser.add_argument("--output", type=Path,
+                        help="stories file to write, or to append to if it exists (default: print)")
+
+
+def story_yaml(tracker, appendable: bool = False) -> str:
+    """Returns the tracker's events as an end-to-end test story in YAML."""
+    from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
+
+    text = tracker.export_stories(YAMLStoryWriter(), e2e=True, should_append_stories=appendable)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exports the conversation as a story and checks Rasa reads it back; returns the exit code."""
+    domain = load_domain()
+    store = open_store(domain)
+    tracker = asyncio.run(store.retrieve(args.sender_id))
+    if tracker is None:
+        raise CommandError(f"No conversation with id {args.sender_id!r} in {describe(store)}. "
+                           "The id is the REST 'sender' or the widget's session id.")
+    from rasa.shared.core.events import UserUttered
+
+    if not any(isinstance(event, UserUttered) for event in tracker.events):
+        raise CommandError(f"Conversation {args.sender_id!r} has no user messages to export.")
+
+    note = (f"# Exported from conversation {args.sender_id} on {datetime.date.today().isoformat()}.\n"
+            "# Check it holds nothing that identifies the patient, and that every step is what the\n"
+            "# bot should do, before adding it to the tests.\n")
+    full = story_yaml(tracker)
+    steps = read_stories(full, f"the export of {args.sender_id}", domain)
+    if not steps:
+        raise CommandError("Rasa could not read the exported story back; nothing was written.")
+
+    if args.output is None:
+        sys.stdout.write(note + full)
+        return 0
+    if args.output.exists():
+        before = args.output.read_text(encoding="utf-8")
+        after = before.rstrip("\n") + "\n\n" + note + story_yaml(tracker, appendable=True)
+        # Refuse to leave a file Rasa cannot read, or one where the story landed outside `stories:`.
+        if len(read_stories(after, str(args.output), domain)) <= len(
+            read_stories(before, str(args.output), domain)
+        ):
+            raise CommandError(f"{args.output} does not end with a 'stories:' section, so the "
+                               "story cannot be appended. Choose another --output file.")
+        args.output.write_text(after, encoding="utf-8")
+        print(f"Appended the story to {args.output}.", file=sys.stderr)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(note + full, encoding="utf-8")
+        print(f"Wrote the story to {args.output}.", file=sys.stderr)
+    return 0

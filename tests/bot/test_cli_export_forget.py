@@ -1,0 +1,93 @@
+"""`python -m bot export` and `forget`: work on the conversation store directly, no server."""
+import asyncio
+
+import pytest
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,
+                                     UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+from bot.__main__ import main
+from bot.tracker_store import ProjectSQLTrackerStore
+
+EVENTS = [
+    ActionExecuted("action_session_start"),
+    SessionStarted(),
+    ActionExecuted("action_listen"),
+    UserUttered("what stage is my tumor?", {"name": "ask_stage", "confidence": 0.97}),
+    ActionExecuted("tumor_form"),
+    ActiveLoop("tumor_form"),
+    SlotSet("requested_slot", "grade"),
+    BotUttered("What grade is it?"),
+    ActionExecuted("action_listen"),
+    UserUttered("it is grade 3", {"name": "inform", "confidence": 0.91},
+                [{"entity": "grade", "value": "3", "start": 6, "end": 13}]),
+    SlotSet("grade", "3"),
+    ActionExecuted("tumor_form"),
+    SlotSet("requested_slot", None),
+    ActiveLoop(None),
+    ActionExecuted("action_answer"),
+    BotUttered("That is stage III."),
+    ActionExecuted("action_listen"),
+]
+
+
+@pytest.fixture
+def stored(tracker_url, domain, domain_file):
+    """Saves one staging conversation as 'patient-7' in the temporary store."""
+    store = ProjectSQLTrackerStore(domain=domain)
+    asyncio.run(store.save(DialogueStateTracker.from_events("patient-7", EVENTS, domain.slots)))
+    return store
+
+
+def read_back(text, domain):
+    """Returns the single story step Rasa reads from the YAML text."""
+    steps = YAMLStoryReader(domain, "test_stories.yml").read_from_string(text)
+    assert len(steps) == 1
+    return steps[0]
+
+
+def test_export_writes_a_test_story_rasa_reads_back(stored, domain, capsys):
+    assert main(["export", "patient-7"]) == 0
+    text = capsys.readouterr().out
+
+    assert text.startswith("# Exported from conversation patient-7")
+    story = read_back(text, domain)
+    users = [e for e in story.events if isinstance(e, UserUttered)]
+    assert [(u.text, u.intent_name) for u in users] == [
+        ("what stage is my tumor?", "ask_stage"), ("it is grade 3", "inform")]
+    assert users[1].entities[0]["entity"] == "grade" and users[1].entities[0]["value"] == "3"
+    steps = [(type(e).__name__, getattr(e, "action_name", None) or getattr(e, "key", None)
+              or getattr(e, "name", None)) for e in story.events if not isinstance(e, UserUttered)]
+    assert ("ActionExecuted", "tumor_form") in steps
+    assert ("ActionExecuted", "action_answer") in steps
+    assert ("SlotSet", "grade") in steps
+    assert ("ActiveLoop", "tumor_form") in steps
+    assert all(name not in ("action_listen", "action_session_start") for _, name in steps)
+    assert "That is stage III." not in text  # bot text is not part of the story
+
+
+def test_export_to_a_new_file_and_then_append(stored, domain, tmp_path, capsys):
+    output = tmp_path / "tests" / "test_stories_exported.yml"
+    assert main(["export", "patient-7", "--output", str(output)]) == 0
+    assert main(["export", "patient-7", "--output", str(output)]) == 0
+
+    steps = YAMLStoryReader(domain, str(output)).read_from_string(output.read_text())
+    assert len(steps) == 2
+    assert "Appended the story" in capsys.readouterr().err
+
+
+def test_export_of_an_unknown_conversation_says_so(stored, capsys):
+    assert main(["export", "nobody"]) == 1
+    assert "No conversation with id 'nobody'" in capsys.readouterr().err
+
+
+def test_forget_deletes_the_conversation(stored, capsys):
+    assert main(["forget", "patient-7"]) == 0
+    assert f"{len(EVENTS)} events removed" in capsys.readouterr().out
+    assert asyncio.run(stored.retrieve("patient-7")) is None
+
+
+def test_forget_of_an_unknown_conversation_exits_1(stored, capsys):
+    assert main(["forget", "nobody"]) == 1
+    assert "nothing was deleted" in capsys.readouterr().err

@@ -1,0 +1,110 @@
+"""ProjectSQLTrackerStore: configured from TRACKER_STORE_URL, survives restarts, forgets idle conversations."""
+import logging
+import time
+
+import pytest
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.tracker_store import DEFAULT_URL, ProjectSQLTrackerStore, configured_retention_days
+
+DAY = 24 * 60 * 60
+
+
+def conversation(sender, domain, timestamp=None):
+    """Returns a short tracker whose events all carry `timestamp` (default now)."""
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("hello", {"name": "greet", "confidence": 1.0}),
+        SlotSet("grade", "3"),
+        ActionExecuted("utter_greet"),
+        BotUttered("Hello."),
+    ]
+    if timestamp is not None:
+        for event in events:
+            event.timestamp = timestamp
+    return DialogueStateTracker.from_events(sender, events, domain.slots)
+
+
+async def test_reads_the_url_from_the_environment(tracker_url, tmp_path, domain):
+    store = ProjectSQLTrackerStore(domain=domain)
+    assert store.engine.url.render_as_string() == tracker_url
+    assert (tmp_path / "store" / "tracker.db").exists()  # the folder was created
+
+
+def test_default_url_is_sqlite_under_var():
+    assert DEFAULT_URL.startswith("sqlite:///") and DEFAULT_URL.endswith("/var/tracker.db")
+
+
+async def test_a_conversation_survives_a_restart(tracker_url, domain):
+    await ProjectSQLTrackerStore(domain=domain).save(conversation("patient-1", domain))
+
+    tracker = await ProjectSQLTrackerStore(domain=domain).retrieve("patient-1")
+
+    assert tracker is not None
+    assert tracker.get_slot("grade") == "3"
+    assert tracker.latest_message.text == "hello"
+    assert [e.action_name for e in tracker.events if isinstance(e, ActionExecuted)] == [
+        "action_listen", "utter_greet"]
+
+
+async def test_rasa_creates_it_from_endpoints_yml(tracker_url, domain):
+    config = EndpointConfig(type="bot.tracker_store.ProjectSQLTrackerStore")
+    store = TrackerStore.create(config, domain=domain)
+    await store.save(conversation("patient-2", domain))
+    assert await store.retrieve("patient-2") is not None
+    assert type(getattr(store, "_tracker_store", store)) is ProjectSQLTrackerStore
+
+
+async def test_start_up_deletes_conversations_idle_longer_than_the_retention(tracker_url, domain):
+    store = ProjectSQLTrackerStore(domain=domain)
+    await store.save(conversation("old", domain, timestamp=time.time() - 31 * DAY))
+    await store.save(conversation("recent", domain, timestamp=time.time() - 29 * DAY))
+
+    restarted = ProjectSQLTrackerStore(domain=domain)
+
+    assert await restarted.retrieve("old") is None
+    assert await restarted.retrieve("recent") is not None
+
+
+async def test_retention_days_comes_from_the_environment(tracker_url, domain, monkeypatch):
+    store = ProjectSQLTrackerStore(domain=domain)
+    await store.save(conversation("three-days", domain, timestamp=time.time() - 3 * DAY))
+
+    monkeypatch.setenv("RETENTION_DAYS", "0")
+    assert await ProjectSQLTrackerStore(domain=domain).retrieve("three-days") is not None
+
+    monkeypatch.setenv("RETENTION_DAYS", "2")
+    assert await ProjectSQLTrackerStore(domain=domain).retrieve("three-days") is None
+
+
+@pytest.mark.parametrize("value", ["-1", "thirty", "1.5"])
+def test_a_wrong_retention_setting_is_refused(value, monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", value)
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        configured_retention_days()
+
+
+async def test_delete_conversation_counts_the_events(tracker_url, domain):
+    store = ProjectSQLTrackerStore(domain=domain)
+    await store.save(conversation("patient-3", domain))
+    await store.save(conversation("patient-4", domain))
+
+    assert store.delete_conversation("patient-3") == 5
+    assert store.delete_conversation("patient-3") == 0
+    assert await store.retrieve("patient-3") is None
+    assert await store.retrieve("patient-4") is not None
+
+
+async def test_logs_hold_no_message_text_or_slot_values(tracker_url, domain, caplog):
+    caplog.set_level(logging.DEBUG)
+    store = ProjectSQLTrackerStore(domain=domain)
+    await store.save(conversation("patient-5", domain, timestamp=time.time() - 40 * DAY))
+    ProjectSQLTrackerStore(domain=domain)
+    store.delete_conversation("patient-5")
+
+    assert "hello" not in caplog.text
+    assert "Hello." not in caplog.text
+    assert "'3'" not in caplog.text

@@ -1,0 +1,87 @@
+"""The chat page server: the page, its settings, the widget bundle, and nothing else."""
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bot import webserver
+
+
+@pytest.fixture
+def page_url():
+    """Serves the page on a free port with a known socket URL; returns its base URL."""
+    server = webserver.make_server("127.0.0.1", 0, socket="https://chat.example.org:5005")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def get(url):
+    """Returns (status, headers, body text) of a GET."""
+    try:
+        with urllib.request.urlopen(url) as reply:
+            return reply.status, reply.headers, reply.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode("utf-8")
+
+
+def test_serves_the_page(page_url):
+    status, headers, body = get(page_url + "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert '<html lang="en">' in body
+    assert 'name="viewport"' in body
+    assert "<h1>LMS information assistant</h1>" in body
+    assert "call 988 (US) or your local emergency number" in body
+    assert "<noscript>" in body
+    assert 'src="/static/webchat.js"' in body and 'src="/config.js"' in body
+    assert "cdn" not in body.lower() and "https://" not in body
+
+
+def test_config_names_the_socket_url(page_url):
+    status, headers, body = get(page_url + "/config.js")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/javascript")
+    assert body == 'window.LMS_WIDGET_CONFIG = {"socketUrl": "https://chat.example.org:5005"};\n'
+
+
+def test_socket_url_defaults_to_the_environment(monkeypatch):
+    monkeypatch.setenv("RASA_SOCKET_URL", "http://rasa.internal:5005")
+    assert webserver.socket_url() == "http://rasa.internal:5005"
+    monkeypatch.delenv("RASA_SOCKET_URL")
+    assert webserver.socket_url() == "http://localhost:5005"
+
+
+def test_serves_the_widget_bundle_from_node_modules(page_url):
+    assert webserver.WIDGET_BUNDLE.exists(), "run 'npm install' in the project folder first"
+    status, headers, body = get(page_url + "/static/webchat.js")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/javascript")
+    assert "WebChat" in body[:2000]
+
+
+def test_serves_the_page_script_and_styles(page_url):
+    script = get(page_url + "/page.js")
+    styles = get(page_url + "/page.css")
+    assert script[0] == 200 and "WebChat.default" in script[2]
+    assert 'initPayload: "hello"' in script[2]
+    assert 'storage: "session"' in script[2]
+    assert styles[0] == 200 and "font-size: 18px" in styles[2]
+
+
+def test_the_policy_allows_only_this_server_and_the_socket(page_url):
+    _, headers, _ = get(page_url + "/")
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self' https://chat.example.org:5005 wss://chat.example.org:5005" in policy
+    assert "font-src 'self' data:" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/../bot/webserver.py", "/web/index.html", "/node_modules/rasa-webchat/package.json", "/etc/passwd"])
+def test_nothing_else_is_served(page_url, path):
+    status, _, _ = get(page_url + path)
+    assert status == 404
