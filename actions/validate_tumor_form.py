@@ -10,6 +10,11 @@ from actions.tumor_facts import FACT_SLOTS, UNKNOWN, facts_from_slots, system_fr
 from knowledge import query
 
 
+def _shown(value: Any) -> Text:
+    """Returns a value as the patient wrote it: 7 rather than 7.0."""
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
 class ValidateTumorForm(FormValidationAction):
     """Checks each tumor fact; a bad value is re-asked with what is expected."""
 
@@ -46,7 +51,7 @@ class ValidateTumorForm(FormValidationAction):
         try:
             size = query.normalize_fact("size_cm", value)
         except query.InvalidFact:
-            dispatcher.utter_message(response="utter_invalid_size", size=value)
+            dispatcher.utter_message(response="utter_invalid_size", size=_shown(value))
             return {"size_cm": None}
         if tracker.get_slot("size_uncertain"):
             dispatcher.utter_message(response="utter_size_uncertain", size=f"{size:g}")
@@ -61,8 +66,7 @@ class ValidateTumorForm(FormValidationAction):
         try:
             grade = query.normalize_fact("grade", value)
         except query.InvalidFact:
-            shown = f"{value:g}" if isinstance(value, float) else value
-            dispatcher.utter_message(response="utter_invalid_grade", grade=shown)
+            dispatcher.utter_message(response="utter_invalid_grade", grade=_shown(value))
             return {"grade": None}
         if grade == "high":
             dispatcher.utter_message(response="utter_high_grade_note")

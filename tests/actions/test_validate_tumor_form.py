@@ -66,6 +66,7 @@ async def test_a_fact_just_given_is_validated_even_when_not_needed():
 def test_an_impossible_size_is_asked_again(value, dispatcher):
     assert FORM.validate_size_cm(value, dispatcher, make_tracker(), {}) == {"size_cm": None}
     assert responses(dispatcher) == ["utter_invalid_size"]
+    assert ".0" not in dispatcher.messages[0]["size"]  # "0 cm", not "0.0 cm"
 
 
 @pytest.mark.parametrize("value, expected", [(6.0, 6.0), (5, 5.0), (0.4, 0.4), ("unknown", "unknown")])
