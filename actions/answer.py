@@ -50,7 +50,8 @@ class ActionAnswer(Action):
         else:
             say_stage(dispatcher, result)
             if question == "treatment":
-                say_answer(dispatcher, query.treatment_for(result.stage, result.system, facts["site"]))
+                stage = query.treatment_stage(result)
+                say_answer(dispatcher, query.treatment_for(stage, result.system, facts["site"]))
             elif question == "survival":
                 say_answer(dispatcher, query.survival_for(facts["site"], result.stage, result.system))
             if question in ("treatment", "survival"):

@@ -95,11 +95,21 @@ def facts_needed_for(question: str, system=None, site=None, **facts) -> list:
     purpose = _ANSWER_PURPOSE.get(question)
     if purpose is None or not needed:
         return needed
-    result = stage_case(system, site, **facts)
+    return needed if len(_targets(stage_case(system, site, **facts), purpose)) > 1 else []
+
+
+def treatment_stage(result: StageResult):
+    """Return the stage to look up treatment for: the stage, or one of the possible stages when all are treated alike."""
+    if result.stage or not result.possible_stages:
+        return result.stage
+    return result.possible_stages[0] if len(_targets(result, "treatment")) == 1 else None
+
+
+def _targets(result: StageResult, purpose: str) -> set:
+    """Return where each possible stage of a result leads for a purpose (as comparable JSON)."""
     with _session() as session:
-        targets = {json.dumps(_stage_target(session, purpose, result.system, stage), sort_keys=True)
-                   for stage in result.possible_stages}
-    return needed if len(targets) > 1 else []
+        return {json.dumps(_stage_target(session, purpose, result.system, stage), sort_keys=True)
+                for stage in result.possible_stages}
 
 
 def treatment_for(stage=None, system=None, site=None) -> Answer:

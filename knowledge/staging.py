@@ -202,9 +202,14 @@ def stage_case(book: RuleBook, case: Case) -> StageResult:
             text = _join(text, messages["stage_narrow"].format(facts=_and_list(labels)))
         return StageResult(None, stages, system.id, _join(text, *notes))
     used = _unique_rules(rule for rule in applied if rule.stage)
-    why = " or ".join(rule.explanation for rule in used)
-    text = messages["stage_single"].format(
-        explanation=why[:1].upper() + why[1:], stage=stages[0], system=system.short_name, year=system.year)
+    if len(used) == 1:
+        why = used[0].explanation
+        text = messages["stage_single"].format(
+            explanation=why[:1].upper() + why[1:], stage=stages[0], system=system.short_name, year=system.year)
+    else:  # an unknown fact would change the rule but not the stage
+        text = messages["stage_single_either"].format(
+            explanations="; or ".join(rule.explanation for rule in used), stage=stages[0],
+            system=system.short_name, year=system.year)
     return StageResult(
         stages[0], stages, system.id, _join(text, *notes),
         rule=",".join(f"{system.id}:{rule.id}" for rule in used),

@@ -105,3 +105,11 @@ async def test_answers_fill_the_response_template_instead_of_replacing_it(dispat
     message = dispatcher.messages[0]
     assert message["text"] is None and message["response"] == "utter_answer_with_source"
     assert message["answer"] and message["source_line"].startswith("Source:")
+
+
+async def test_treatment_is_specific_when_every_possible_stage_is_treated_alike(dispatcher):
+    # size unknown, grade 3, no spread: IIA or III, both treated as stages II-III
+    slots = {**THIGH_6CM_G3, "size_cm": "unknown", "question": "treatment"}
+    assert await answer(slots, dispatcher) == [SlotSet("stage", None)]
+    treatment = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert "II-III" in treatment["answer"] and "Stage IV" not in treatment["answer"]
