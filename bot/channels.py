@@ -1,0 +1,323 @@
+"""The REST and socket.io input channels with a guard in front of the model and a reply behind it.
+
+credentials.yml names them by module path (`bot.channels.GuardedRestInput`,
+`bot.channels.GuardedSocketIOInput`). They keep Rasa's names "rest" and "socketio", so the
+URLs stay `/webhooks/rest/webhook` and `/socket.io`. Every user message goes through:
+
+1. `guard(text)`: control characters out, whitespace trimmed, a leading "/" removed (Rasa
+   would otherwise read "/intent{...}" as an intent with entities and let a user set slots),
+   and empty or over-long messages answered at once without calling the model.
+2. The model, as usual.
+3. The silence guard: if the model sent nothing back (the action server is down, say, and
+   Rasa only logs the failure), the user gets `utter_service_unavailable`.
+
+The words sent in steps 1 and 3 are domain.yml responses, looked up by name in the loaded
+model's domain. Logs here give reasons and error classes, never message text.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint, Sanic, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+from bot import ROOT
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+
+OK = "ok"
+EMPTY = "empty"
+TOO_LONG = "too_long"
+SLASH_REMOVED = "leading_slash_removed"
+
+# What the patient reads when a message never reaches the model, by guard reason.
+REJECTION_RESPONSES = {EMPTY: "utter_empty_message", TOO_LONG: "utter_message_too_long"}
+SERVICE_UNAVAILABLE = "utter_service_unavailable"
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
+# C0 and C1 controls except the newline, lone surrogates (not encodable as UTF-8), the bidi
+# overrides that can make text display differently from what it says, and the BOM. Emoji,
+# with their joiners and variation selectors, stay.
+_UNWANTED = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_INTENT_PREFIX = "/"
+_LEADING_SLASHES = re.compile(r"^(?:/\s*)+")
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+ResponseText = Callable[[str], Optional[str]]
+
+
+def guard(text: Any) -> Tuple[Optional[str], str]:
+    """Returns (cleaned text, reason), or (None, "empty"/"too_long") for a message the model must not see."""
+    if text is None:
+        return None, EMPTY
+    if not isinstance(text, str):
+        text = json.dumps(text) if isinstance(text, (dict, list)) else str(text)
+    text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
+    text = _UNWANTED.sub("", text).strip()
+    reason = OK
+    if text.startswith(_INTENT_PREFIX):
+        # The bot's own buttons send plain text, so a leading "/" only ever comes from
+        # a person typing; without it the NLU classifies the message like any other.
+        text = _LEADING_SLASHES.sub("", text)
+        reason = SLASH_REMOVED
+    if not text:
+        return None, EMPTY
+    if len(text) > MAX_MESSAGE_CHARS:
+        return None, TOO_LONG
+    return text, reason
+
+
+class CountingOutputChannel(OutputChannel):
+    """Passes every message on to the real output channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> Text:  # type: ignore[override]
+        """Returns the real channel's name, so channel-specific responses still apply."""
+        return self.inner.name()
+
+    def __getattr__(self, attribute: str) -> Any:
+        # Anything else (a REST collector's `messages`, say) is the real channel's.
+        if attribute == "inner":
+            raise AttributeError(attribute)
+        return getattr(self.inner, attribute)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Sends one bot message through the real channel."""
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """Sends a text through the real channel."""
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        """Sends an image through the real channel."""
+        self.sent += 1
+        await self.inner.send_image_url(recipient_id, image, **kwargs)
+
+    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+        """Sends an attachment through the real channel."""
+        self.sent += 1
+        await self.inner.send_attachment(recipient_id, attachment, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        """Sends a text with buttons through the real channel."""
+        self.sent += 1
+        await self.inner.send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        """Sends a text with quick replies through the real channel."""
+        self.sent += 1
+        await self.inner.send_quick_replies(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_elements(
+        self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        """Sends elements through the real channel."""
+        self.sent += 1
+        await self.inner.send_elements(recipient_id, elements, **kwargs)
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        """Sends custom JSON through the real channel."""
+        self.sent += 1
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
+
+
+async def _reply(message: UserMessage, response_name: str, response_text: ResponseText) -> None:
+    text = response_text(response_name)
+    if not text:
+        logger.error(f"The domain has no text for {response_name}; the user got no reply.")
+        return
+    await message.output_channel.send_response(message.sender_id, {"text": text})
+
+
+async def handle_guarded(
+    message: UserMessage, on_new_message: OnNewMessage, response_text: ResponseText
+) -> None:
+    """Guards one user message, lets the model handle it, and makes sure the user hears back."""
+    text, reason = guard(message.text)
+    if text is None:
+        logger.info(f"Answered a message without the model ({reason}).")
+        await _reply(message, REJECTION_RESPONSES[reason], response_text)
+        return
+    message.text = text
+    counting = CountingOutputChannel(message.output_channel)
+    message.output_channel = counting
+    try:
+        await on_new_message(message)
+    except asyncio.CancelledError:
+        # The client went away or the server is stopping: nobody is left to answer, and
+        # Rasa's REST channel would log the message text on this path.
+        logger.warning("Handling a message was cancelled.")
+        return
+    except Exception as error:
+        # The class only: an exception's message may quote the user's text.
+        logger.error(f"Handling a message failed with {type(error).__name__}.")
+        logger.debug("Handling a message failed.", exc_info=True)
+    if counting.sent == 0:
+        logger.warning("The model sent no reply to a message; sent the unavailable notice.")
+        await _reply(message, SERVICE_UNAVAILABLE, response_text)
+
+
+class _Guarded:
+    """What both guarded channels share: the guarded handler and the domain's responses."""
+
+    _app: Optional[Sanic] = None
+    _file_domain: Any = None
+
+    def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
+        async def handler(message: UserMessage) -> None:
+            await handle_guarded(message, on_new_message, self.response_text)
+
+        return handler
+
+    def _remember_app(self, blueprint: Blueprint) -> None:
+        async def remember(app: Sanic, _loop: Any) -> None:
+            self._app = app
+
+        blueprint.listener("before_server_start")(remember)
+
+    def response_text(self, name: str) -> Optional[str]:
+        """Returns the text of a domain response: from the loaded model, else from domain.yml."""
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        domain = getattr(agent, "domain", None)
+        if domain is None or name not in domain.responses:
+            domain = self._domain_file()
+        variations = domain.responses.get(name) or []
+        return variations[0].get("text") if variations else None
+
+    @classmethod
+    def _domain_file(cls) -> Any:
+        # Only when no model is loaded yet (or it is older than the response).
+        if cls._file_domain is None:
+            from rasa.shared.core.domain import Domain
+
+            cls._file_domain = Domain.load(ROOT / "domain.yml")
+        return cls._file_domain
+
+
+def _json_object(request: Request) -> Dict[str, Any]:
+    try:
+        body = request.json
+    except InvalidUsage:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+async def require_sender(request: Request) -> Optional[response.HTTPResponse]:
+    """Returns a 400 response for a POST without a JSON object naming its sender, else None."""
+    if request.method != "POST":
+        return None
+    sender = _json_object(request).get("sender")
+    # Without a sender Rasa files the message under "default", mixing strangers' chats.
+    if not isinstance(sender, (str, int)) or not str(sender).strip():
+        return response.json(
+            {"error": 'The request needs a JSON body with a "sender" and a "message".'},
+            status=400,
+        )
+    return None
+
+
+class GuardedRestInput(_Guarded, RestInput):
+    """Rasa's REST channel (POST /webhooks/rest/webhook) with the guard and the silence guard."""
+
+    @classmethod
+    def name(cls) -> Text:
+        """Returns "rest", which keeps the URL /webhooks/rest/webhook."""
+        return "rest"
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        return _json_object(req).get("sender")
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        message = _json_object(req).get("message")
+        return message if isinstance(message, str) or message is None else json.dumps(message)
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """Returns the request's metadata object, or None if it has none."""
+        metadata = _json_object(request).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Returns Rasa's REST blueprint around the guarded handler, refusing requests without a sender."""
+        blueprint = super().blueprint(self._guarded(on_new_message))
+        self._remember_app(blueprint)
+        blueprint.middleware("request")(require_sender)
+        return blueprint
+
+
+class GuardedSocketIOInput(_Guarded, SocketIOInput):
+    """Rasa's socket.io channel (used by the web widget) with the guard and the silence guard."""
+
+    @classmethod
+    def name(cls) -> Text:
+        """Returns "socketio", the name the widget's conversations are filed under."""
+        return "socketio"
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Returns Rasa's socket.io blueprint around the guarded handler."""
+        blueprint = super().blueprint(self._guarded(on_new_message))
+        self._remember_app(blueprint)
+        sio = self.sio
+        namespace = self.namespace or "/"
+        rasa_handler = sio.handlers[namespace][self.user_message_evt]
+
+        async def session_request(sid: Text, data: Any) -> None:
+            # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
+            # coroutine, so the browser never joined its session's room and heard nothing.
+            data = data if isinstance(data, dict) else {}
+            session_id = str(data.get("session_id") or uuid.uuid4().hex)
+            if self.session_persistence:
+                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        async def handle_message(sid: Text, data: Any) -> None:
+            # Rasa's handler expects a dict with a text message and dict (or JSON) metadata.
+            if not isinstance(data, dict):
+                logger.warning("Ignored a socket.io message that is not an object.")
+                return
+            data = dict(data)
+            message = data.get("message")
+            if message is not None and not isinstance(message, str):
+                data["message"] = json.dumps(message)
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            data[self.metadata_key] = metadata if isinstance(metadata, dict) else {}
+            await rasa_handler(sid, data)
+
+        sio.on("session_request", namespace=self.namespace)(session_request)
+        sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
+        return blueprint

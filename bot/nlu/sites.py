@@ -1,0 +1,49 @@
+"""Reads the tumor's site from the spans of patterns/site.yml."""
+from typing import Dict, List, Set
+
+from spacy.tokens import Span
+from spacy.util import filter_spans
+
+from bot.nlu.clauses import Clause
+from bot.nlu.facts import is_denied, make_fact
+from bot.nlu.patterns_loader import load_yaml
+
+SPREAD_WORDS = ("SPREAD", "METS")
+ORIGIN_PHRASES = ("BEYOND_UTERUS", "EXTENT_CONFINED")
+
+
+def _blocked(span: Span, rules: dict) -> bool:
+    """Return whether the neighbouring words say this is not a body site ("chest pain")."""
+    doc = span.doc
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    return after in rules["not_before"] or before in rules["not_after"]
+
+
+def _after_spread_word(site: Span, spans: List[Span], clauses: List[Clause]) -> bool:
+    """Return whether a spread word comes before the site in its clause ("spread to my groin")."""
+    clause = next((c for c in clauses if c.contains(site)), None)
+    doc = site.doc
+    if clause is None or any(t.lower_ == "from" for t in doc[max(clause.start, site.start - 3):site.start]):
+        return False
+    return any(s.label_ in SPREAD_WORDS and clause.contains(s) and s.start < site.start for s in spans)
+
+
+def _names_the_origin(site: Span, spans: List[Span]) -> bool:
+    """Return whether the site is inside "outside the uterus" / "confined to the uterus"."""
+    return any(s.label_ in ORIGIN_PHRASES and s.start <= site.start and site.end <= s.end for s in spans)
+
+
+def read_sites(spans: List[Span], clauses: List[Clause], spread_reported: Set[int]) -> List[Dict]:
+    """Return site facts, leaving out places the tumor spread to."""
+    rules = load_yaml("site.yml")
+    facts = []
+    for span in filter_spans([s for s in spans if s.label_ == "SITE"]):
+        if _blocked(span, rules) or is_denied(span):
+            continue
+        if any(i in spread_reported for i in range(span.start, span.end)):
+            continue
+        if _after_spread_word(span, spans, clauses) and not _names_the_origin(span, spans):
+            continue
+        facts.append(make_fact("site", span.id_, span))
+    return facts

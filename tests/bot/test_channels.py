@@ -1,0 +1,347 @@
+"""The guarded input channels (bot/channels.py) without a model or a running server."""
+import asyncio
+import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.run import create_http_input_channels
+from rasa.shared.core.domain import Domain
+from sanic.exceptions import InvalidUsage
+from sanic.handlers import ErrorHandler
+
+from bot.channels import (
+    EMPTY,
+    MAX_MESSAGE_CHARS,
+    OK,
+    REJECTION_RESPONSES,
+    SERVICE_UNAVAILABLE,
+    SLASH_REMOVED,
+    TOO_LONG,
+    CountingOutputChannel,
+    GuardedRestInput,
+    GuardedSocketIOInput,
+    guard,
+    handle_guarded,
+    require_sender,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = Domain.load(ROOT / "domain.yml")
+SECRET = "my-private-words-4711"
+
+
+def domain_text(name: str) -> Optional[str]:
+    """Returns the text of a response in the project's domain.yml."""
+    variations = DOMAIN.responses.get(name) or []
+    return variations[0]["text"] if variations else None
+
+
+# --- guard() ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("What is LMS?", ("What is LMS?", OK)),
+        ("  What is LMS?\n ", ("What is LMS?", OK)),
+        ("", (None, EMPTY)),
+        ("   \n\t  ", (None, EMPTY)),
+        (None, (None, EMPTY)),
+        ("\x00\x01\x1b[31m", ("[31m", OK)),
+        ("\x00\x07\x7f\x9b", (None, EMPTY)),
+        ("hi\x00 there\x08", ("hi there", OK)),
+        ("first line\r\nsecond\tline", ("first line\nsecond line", OK)),
+        ("I'm scared 😢 👩‍👩‍👧 ❤️", ("I'm scared 😢 👩‍👩‍👧 ❤️", OK)),
+        ("abc\u202edcb", ("abcdcb", OK)),
+        ("\ud800lone surrogate", ("lone surrogate", OK)),
+        ('/inform{"size_cm": 3}', ('inform{"size_cm": 3}', SLASH_REMOVED)),
+        ("  //restart", ("restart", SLASH_REMOVED)),
+        ("/", (None, EMPTY)),
+        ("a/b is fine", ("a/b is fine", OK)),
+        ("<script>alert(1)</script>", ("<script>alert(1)</script>", OK)),
+        ("'; DROP TABLE events; --", ("'; DROP TABLE events; --", OK)),
+        ('{"size_cm": 3, "grade": 9}', ('{"size_cm": 3, "grade": 9}', OK)),
+        (42, ("42", OK)),
+        ({"size_cm": 3}, ('{"size_cm": 3}', OK)),
+    ],
+)
+def test_guard(raw: Any, expected: Tuple[Optional[str], str]) -> None:
+    assert guard(raw) == expected
+
+
+def test_guard_length_limit_counts_the_cleaned_text() -> None:
+    assert guard("x" * MAX_MESSAGE_CHARS) == ("x" * MAX_MESSAGE_CHARS, OK)
+    assert guard("x" * (MAX_MESSAGE_CHARS + 1)) == (None, TOO_LONG)
+    assert guard("x" * 10_000) == (None, TOO_LONG)
+    assert guard("  " + "x" * MAX_MESSAGE_CHARS + "\x00" * 50) == ("x" * MAX_MESSAGE_CHARS, OK)
+
+
+def test_guard_output_never_starts_with_the_intent_prefix() -> None:
+    for raw in ["/greet", " /greet", "\x00/greet", "///greet", "/ /greet"]:
+        text, _ = guard(raw)
+        assert text is None or not text.startswith("/"), raw
+
+
+def test_the_responses_the_channels_send_exist_in_the_domain() -> None:
+    for name in [*REJECTION_RESPONSES.values(), SERVICE_UNAVAILABLE]:
+        assert domain_text(name), f"{name} is missing from domain.yml"
+
+
+# --- handle_guarded(): the guard and the silence guard ---------------------------------
+
+
+class FakeModel:
+    """Stands in for Rasa's on_new_message: records texts, and replies, stays silent or fails."""
+
+    def __init__(self, behaviour: str = "reply") -> None:
+        self.behaviour = behaviour
+        self.texts: List[str] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.texts.append(message.text)
+        if self.behaviour == "reply":
+            await message.output_channel.send_response(message.sender_id, {"text": "an answer"})
+        elif self.behaviour == "buttons":
+            await message.output_channel.send_response(
+                message.sender_id, {"text": "pick one", "buttons": [{"title": "A", "payload": "a"}]}
+            )
+        elif self.behaviour == "fail":
+            raise RuntimeError(f"could not handle {message.text}")
+
+
+async def run_guarded(text: Any, model: FakeModel) -> List[Dict[str, Any]]:
+    collector = CollectingOutputChannel()
+    await handle_guarded(UserMessage(text, collector, "patient-1"), model, domain_text)
+    return collector.messages
+
+
+async def test_a_normal_message_reaches_the_model_and_only_its_reply_is_sent() -> None:
+    model = FakeModel("reply")
+    assert [m["text"] for m in await run_guarded("What is LMS?", model)] == ["an answer"]
+    assert model.texts == ["What is LMS?"]
+
+
+async def test_buttons_count_as_a_reply() -> None:
+    messages = await run_guarded("hello", FakeModel("buttons"))
+    assert len(messages) == 1 and messages[0]["buttons"]
+
+
+@pytest.mark.parametrize(
+    "text, response", [("", "utter_empty_message"), ("   ", "utter_empty_message"),
+                       ("x" * 10_000, "utter_message_too_long")]
+)
+async def test_empty_and_long_messages_get_the_domain_reply_without_the_model(
+    text: str, response: str
+) -> None:
+    model = FakeModel("reply")
+    messages = await run_guarded(text, model)
+    assert [m["text"] for m in messages] == [domain_text(response)]
+    assert [m["recipient_id"] for m in messages] == ["patient-1"]
+    assert model.texts == []
+
+
+async def test_a_typed_intent_reaches_the_model_as_plain_text() -> None:
+    model = FakeModel("reply")
+    await run_guarded('/inform{"size_cm": 3}', model)
+    assert model.texts == ['inform{"size_cm": 3}']
+
+
+async def test_silence_from_the_model_gets_the_unavailable_notice() -> None:
+    messages = await run_guarded("What is LMS?", FakeModel("silent"))
+    assert [m["text"] for m in messages] == [domain_text(SERVICE_UNAVAILABLE)]
+
+
+async def test_a_failing_model_gets_the_notice_and_the_log_keeps_the_text_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    messages = await run_guarded(f"tell me about {SECRET}", FakeModel("fail"))
+    assert [m["text"] for m in messages] == [domain_text(SERVICE_UNAVAILABLE)]
+    assert "RuntimeError" in caplog.text
+    assert SECRET not in caplog.text
+    assert "Traceback" not in json.dumps(messages)
+
+
+async def test_a_cancelled_message_sends_nothing() -> None:
+    async def cancelled(message: UserMessage) -> None:
+        raise asyncio.CancelledError()
+
+    collector = CollectingOutputChannel()
+    await handle_guarded(UserMessage("hi", collector, "p"), cancelled, domain_text)
+    assert collector.messages == []
+
+
+async def test_a_missing_domain_response_sends_nothing_and_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    collector = CollectingOutputChannel()
+    await handle_guarded(UserMessage("", collector, "p"), FakeModel(), lambda name: None)
+    assert collector.messages == []
+    assert "utter_empty_message" in caplog.text
+
+
+async def test_the_counting_channel_passes_everything_on() -> None:
+    collector = CollectingOutputChannel()
+    counting = CountingOutputChannel(collector)
+    assert counting.name() == collector.name()
+    await counting.send_text_message("p", "one")
+    await counting.send_response("p", {"text": "two", "buttons": [{"title": "t", "payload": "t"}]})
+    await counting.send_image_url("p", "http://example.org/a.png")
+    assert counting.sent == 3
+    assert counting.messages is collector.messages
+    assert [m.get("text") for m in collector.messages] == ["one", "two", None]
+
+
+# --- the channels as credentials.yml configures them -------------------------------------
+
+
+def test_credentials_yml_configures_the_guarded_channels_with_rasa_urls() -> None:
+    channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
+    by_type = {type(channel): channel for channel in channels}
+    assert set(by_type) == {GuardedRestInput, GuardedSocketIOInput}
+    assert by_type[GuardedRestInput].url_prefix() == "rest"
+    sio = by_type[GuardedSocketIOInput]
+    assert sio.url_prefix() == "socketio"
+    assert (sio.user_message_evt, sio.bot_message_evt, sio.session_persistence) == (
+        "user_uttered", "bot_uttered", True)
+
+
+class FakeAgent:
+    """The part of Rasa's Agent the channels use: a domain and handle_message."""
+
+    def __init__(self, domain: Domain, behaviour: str = "silent") -> None:
+        self.domain = domain
+        self.model = FakeModel(behaviour)
+
+    async def handle_message(self, message: UserMessage) -> None:
+        await self.model(message)
+
+
+class FakeRequest:
+    """The parts of a Sanic request the REST channel reads."""
+
+    def __init__(self, body: bytes, method: str = "POST") -> None:
+        self.body = body
+        self.method = method
+        self.args: Dict[str, Any] = {}
+
+    @property
+    def json(self) -> Any:
+        """Returns the parsed body, raising like Sanic when it is not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            raise InvalidUsage("Failed when parsing body as json") from None
+
+
+@pytest.fixture
+async def rest_webhook():
+    """Returns post(body) -> (status, JSON) through the guarded REST blueprint and a silent agent."""
+    domain = Domain.from_dict({"responses": {
+        SERVICE_UNAVAILABLE: [{"text": "unavailable, from the loaded model"}],
+        "utter_empty_message": [{"text": "empty, from the loaded model"}],
+    }})
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=FakeAgent(domain)))
+    channel = GuardedRestInput()
+    blueprint = channel.blueprint(app.ctx.agent.handle_message)
+    # Sanic 21.12 starts only one app per process, so the blueprint's parts are called
+    # directly, in the order Sanic would: start-up listener, then middleware, then route.
+    for future in blueprint._future_listeners:
+        if future.event == "before_server_start":
+            await future.listener(app, None)
+    assert channel._app is app
+    assert [future.middleware for future in blueprint._future_middleware] == [require_sender]
+    receive = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+
+    async def post(body: bytes) -> Tuple[int, Any]:
+        request = FakeRequest(body)
+        reply = await require_sender(request) or await receive(request)
+        return reply.status, json.loads(reply.body)
+
+    post.model = app.ctx.agent.model
+    return post
+
+
+async def test_rest_replies_from_the_loaded_models_domain(rest_webhook) -> None:
+    status, messages = await rest_webhook(b'{"sender": "p1", "message": "hello"}')
+    assert status == 200
+    assert messages == [{"recipient_id": "p1", "text": "unavailable, from the loaded model"}]
+    status, messages = await rest_webhook(b'{"sender": "p1", "message": " \\u0000 "}')
+    assert messages == [{"recipient_id": "p1", "text": "empty, from the loaded model"}]
+    # A response the loaded model lacks comes from domain.yml.
+    status, messages = await rest_webhook(json.dumps({"sender": "p1", "message": "x" * 5000}).encode())
+    assert [m["text"] for m in messages] == [domain_text("utter_message_too_long")]
+    assert rest_webhook.model.texts == ["hello"]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b"", b'{"message": "hi"}',
+                                  b'{"sender": "", "message": "hi"}', b'{"sender": null}',
+                                  b'{"sender": {"id": 1}, "message": "hi"}'])
+async def test_rest_refuses_a_request_without_a_sender(rest_webhook, body: bytes) -> None:
+    status, payload = await rest_webhook(body)
+    assert status == 400
+    assert "sender" in payload["error"]
+    assert rest_webhook.model.texts == []
+
+
+async def test_rest_health_check_passes_the_sender_check() -> None:
+    assert await require_sender(FakeRequest(b"", method="GET")) is None
+
+
+async def test_rest_turns_a_non_text_message_into_text(rest_webhook) -> None:
+    body = b'{"sender": 12, "message": {"size_cm": 3}, "metadata": "not an object"}'
+    status, messages = await rest_webhook(body)
+    assert status == 200 and messages[0]["recipient_id"] == "12"
+    assert rest_webhook.model.texts == ['{"size_cm": 3}']
+
+
+class RecordingSocketServer:
+    """Records what the socket.io handlers emit and which rooms they enter."""
+
+    def __init__(self) -> None:
+        self.emitted: List[Tuple[str, Any, Optional[str]]] = []
+        self.rooms: List[Tuple[str, str]] = []
+
+    async def emit(self, event: str, data: Any = None, room: Optional[str] = None, **_: Any) -> None:
+        self.emitted.append((event, data, room))
+
+    async def enter_room(self, sid: str, room: str, namespace: Optional[str] = None) -> None:
+        self.rooms.append((sid, room))
+
+
+@pytest.fixture
+def socket_channel(monkeypatch: pytest.MonkeyPatch):
+    """The guarded socket.io channel's handlers, with emit and enter_room recorded."""
+    channel = GuardedSocketIOInput(session_persistence=True)
+    model = FakeModel("silent")
+    channel.blueprint(model)
+    recorder = RecordingSocketServer()
+    monkeypatch.setattr(channel.sio, "emit", recorder.emit)
+    monkeypatch.setattr(channel.sio, "enter_room", recorder.enter_room)
+    return channel.sio.handlers["/"], recorder, model
+
+
+async def test_socketio_session_request_joins_the_session_room(socket_channel) -> None:
+    handlers, recorder, _ = socket_channel
+    await handlers["session_request"]("sid-1", {"session_id": "conv-1"})
+    assert recorder.rooms == [("sid-1", "conv-1")]
+    assert recorder.emitted == [("session_confirm", "conv-1", "sid-1")]
+    await handlers["session_request"]("sid-2", None)
+    assert recorder.rooms[1][0] == "sid-2" and recorder.rooms[1][1]
+
+
+async def test_socketio_silence_gets_the_notice_and_bad_payloads_do_not_crash(socket_channel) -> None:
+    handlers, recorder, model = socket_channel
+    await handlers["user_uttered"]("sid-1", {"message": "hello", "session_id": "conv-1",
+                                             "metadata": "{not json"})
+    assert recorder.emitted == [("bot_uttered", {"text": domain_text(SERVICE_UNAVAILABLE)}, "conv-1")]
+    await handlers["user_uttered"]("sid-1", "just a string")
+    await handlers["user_uttered"]("sid-1", {"message": 7, "session_id": "conv-1"})
+    assert model.texts == ["hello", "7"]
+    recorder.emitted.clear()
+    await handlers["user_uttered"]("sid-1", {"message": "\x00  ", "session_id": "conv-1"})
+    assert recorder.emitted == [("bot_uttered", {"text": domain_text("utter_empty_message")}, "conv-1")]

@@ -1,0 +1,54 @@
+"""Faults: the action server going down, and the Rasa server restarting mid-conversation.
+
+These tests stop and start servers of the shared stack; conftest.py runs this module last,
+and each test starts again whatever it stopped, even when it fails.
+"""
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.servers
+
+TOPIC_QUESTION = "What is leiomyosarcoma?"  # answered by action_answer_topic on the action server
+
+
+@pytest.fixture
+def running_again(bot_stack):
+    """Makes sure every service runs again after the test, whatever happened in it."""
+    yield bot_stack
+    bot_stack.ensure_running()
+
+
+def test_with_the_action_server_down_the_patient_hears_it_is_unavailable(running_again, sender):
+    bot = running_again
+    assert "Source:" in " ".join(bot.texts(bot.send(f"{sender}-before", TOPIC_QUESTION)))
+    marker = f"marker{uuid.uuid4().hex}"
+    bot.stack.stop(only=["action server"])
+
+    replies = bot.texts(bot.send(sender, f"{TOPIC_QUESTION} {marker}"))
+    assert replies == [bot.response_text("utter_service_unavailable")], replies
+    # Safety does not depend on the action server: crisis help still comes at once.
+    crisis = bot.texts(bot.send(f"{sender}-crisis", "I want to kill myself"))
+    assert bot.response_text("utter_crisis") in crisis, crisis
+
+    bot.start("action server")
+    replies = bot.texts(bot.send(sender, TOPIC_QUESTION))
+    assert replies and "Source:" in " ".join(replies), replies
+    time.sleep(1)
+    assert marker not in bot.logs(), "a failing action must not put the message text in the logs"
+
+
+def test_a_conversation_resumes_with_its_facts_after_a_rasa_restart(running_again, sender):
+    bot = running_again
+    bot.send(sender, "my tumour is 7 cm")
+    assert bot.slot(sender, "size_cm") == 7.0
+
+    bot.restart("Rasa server")
+
+    assert bot.slot(sender, "size_cm") == 7.0
+    replies = bot.texts(bot.send(sender, "What stage is it?"))
+    assert replies, "no reply after the restart"
+    assert bot.response_text("utter_ask_size_cm") not in replies, "the bot forgot the size"
+    assert bot.response_text("utter_service_unavailable") not in replies
+    assert bot.slot(sender, "size_cm") == 7.0
