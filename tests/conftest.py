@@ -1,5 +1,8 @@
 """One running bot (action server, Rasa server, widget page) shared by every test that needs it.
 
+The integration tests (tests/integration/) and the browser test (tests/browser/) both use it,
+so it lives at the top of tests/; tests that do not ask for `bot_stack` start nothing.
+
 The session-scoped fixture `bot_stack` starts `bot.launcher.Stack` once, on test ports, with a
 throw-away conversation store and the API token "test-token", and stops it at the end:
 
@@ -37,7 +40,7 @@ import yaml
 
 from bot.launcher import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "lms-assistant.tar.gz"
 DOMAIN_FILE = ROOT / "domain.yml"
 TOKEN = "test-token"
