@@ -10,15 +10,18 @@ from knowledge import query
 
 
 def say_stage(dispatcher: CollectingDispatcher, result: "query.StageResult") -> None:
-    """Utters the stage (or every stage still possible), which rule applied, and the 8th-edition note."""
+    """Utters the stage (or every stage still possible), which rule applied, its source and the 8th-edition note."""
+    source_line = query.Answer("", query.staging_sources(result.system)).source_line
     if result.stage:
         dispatcher.utter_message(response="utter_stage_single", stage=result.stage,
-                                 explanation=result.explanation)
+                                 explanation=result.explanation, source_line=source_line)
     elif result.possible_stages:
-        dispatcher.utter_message(response="utter_stage_possible", explanation=result.explanation)
+        dispatcher.utter_message(response="utter_stage_possible", explanation=result.explanation,
+                                 source_line=source_line)
         dispatcher.utter_message(response="utter_where_to_find_facts")
     else:
-        dispatcher.utter_message(response="utter_stage_none", explanation=result.explanation)
+        dispatcher.utter_message(response="utter_stage_none", explanation=result.explanation,
+                                 source_line=source_line)
     if result.edition_note:
         dispatcher.utter_message(response="utter_edition_note", note=result.edition_note)
 

@@ -260,7 +260,8 @@ class _Reader:
                 if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
                     raise DataFileError(path, table_id, f"figure for {group} must be a percentage")
             entry = self.entry(path, "survival", item, seen, years=True, sites="optional",
-                               figures=figures, attribution=_text(path, table_id, item, "attribution"))
+                               figures=figures, attribution=_text(path, table_id, item, "attribution"),
+                               measure=_text(path, table_id, item, "measure"))
             has_default = has_default or DEFAULT_SITE in entry.attrs["sites"]
         if not has_default:
             raise DataFileError(path, "tables", "one table needs sites: [default]")

@@ -148,7 +148,8 @@ def survival_for(site=None, stage=None, system=None) -> Answer:
         groups = None
         if stage and stage != "recurrent":
             groups = _stage_target(session, "survival", system or rulebook().default_system(site), stage)
-        lines = [messages["survival.intro"].format(title=table.title, attribution=table.attrs["attribution"])]
+        lines = [messages["survival.intro"].format(
+            measure=table.attrs["measure"], title=table.title, attribution=table.attrs["attribution"])]
         for group, percent in table.attrs["figures"].items():
             key = "survival.figure_match" if groups and group in groups else "survival.figure"
             lines.append(messages[key].format(
@@ -166,6 +167,14 @@ def survival_for(site=None, stage=None, system=None) -> Answer:
         sentences.append(messages["survival.caveat"].format(years=table.years))
         used = [table] + notes + [t for t in tables if any(f"{{{t.id}}}" in n.text for n in notes)]
         return Answer("\n".join(lines) + "\n" + " ".join(sentences), _citations(session, used))
+
+
+def staging_sources(system: str) -> list:
+    """Return the citations behind a staging system's rules, e.g. the AJCC manual and the article."""
+    ids = rulebook().system(check_system(system)).sources
+    with _session() as session:
+        citations = dict(session.execute(select(Source.id, Source.citation).where(Source.id.in_(ids))).all())
+    return [citations[source_id] for source_id in ids if source_id in citations]
 
 
 def recurrence_for(site=None) -> Answer:

@@ -113,3 +113,16 @@ async def test_treatment_is_specific_when_every_possible_stage_is_treated_alike(
     assert await answer(slots, dispatcher) == [SlotSet("stage", None)]
     treatment = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
     assert "II-III" in treatment["answer"] and "Stage IV" not in treatment["answer"]
+
+
+async def test_a_stage_answer_names_the_staging_source(dispatcher):
+    await answer({**THIGH_6CM_G3, "question": "stage"}, dispatcher)
+    source_line = dispatcher.messages[0]["source_line"]
+    assert source_line.startswith("Source: AJCC Cancer Staging Manual, 7th edition (2010)")
+
+
+async def test_possible_stages_and_figo_stages_name_their_source_too(dispatcher):
+    await answer({**THIGH_6CM_G3, "grade": "unknown", "question": "stage"}, dispatcher)
+    await answer({"site": "uterus", "size_cm": 4.0, "extent": "uterus", "question": "stage"}, dispatcher)
+    lines = [m["source_line"] for m in dispatcher.messages if m.get("response", "").startswith("utter_stage_")]
+    assert len(lines) == 2 and "AJCC" in lines[0] and "FIGO" in lines[1]

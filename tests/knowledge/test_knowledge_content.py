@@ -92,9 +92,9 @@ def test_figo_treatment_says_the_guide_is_general():
     for stage in ("IA", "IIIC", "IVA", "IVB"):
         text = query.treatment_for(stage, "figo2009", "uterus").text
         assert "soft tissue sarcoma in general" in text
-    assert "stage I means" in query.treatment_for("IB", "figo2009", "uterus").text
-    assert "Stage II-III" in query.treatment_for("IVA", "figo2009", "uterus").text
-    assert "stage IV" in query.treatment_for("IVB", "figo2009", "uterus").text
+    assert "FIGO stage I means" in query.treatment_for("IB", "figo2009", "uterus").text
+    assert "FIGO stages II to IVA" in query.treatment_for("IVA", "figo2009", "uterus").text
+    assert "Stage IV" in query.treatment_for("IVB", "figo2009", "uterus").text
 
 
 def test_unknown_stage_for_a_system_falls_back_to_the_overview():
@@ -171,3 +171,55 @@ def test_survival_without_stage_says_groups_are_not_stages():
 def test_figo_stage_without_site_means_the_uterus():
     assert "60%" in query.survival_for(None, "IB", "figo2009").text
     assert "soft tissue sarcoma in general" in query.treatment_for("IB", "figo2009", None).text
+
+
+# --- corrections to the seeds' simplifications (regression tests) ---------------------------
+
+@pytest.mark.parametrize("stage", ["IA", "IB"])
+def test_figo_stage_i_treatment_is_about_the_uterus_not_a_low_grade_tumor(stage):
+    # FIGO leaves grade out, so the ACS "stage I means a low-grade tumor" text must not appear.
+    answer = query.treatment_for(stage, "figo2009", "uterus")
+    assert "low-grade" not in answer.text and "low grade" not in answer.text
+    assert "not grown beyond the uterus" in answer.text
+    assert "head, neck" not in answer.text
+
+
+@pytest.mark.parametrize("stage", ["IIA", "IIB", "IIIA", "IIIB", "IIIC", "IVA"])
+def test_figo_stages_ii_to_iva_get_the_beyond_the_uterus_text(stage):
+    answer = query.treatment_for(stage, "figo2009", "uterus")
+    assert "FIGO stages II to IVA" in answer.text
+    assert "high grade" not in answer.text
+
+
+def test_figo_ivb_gets_the_stage_iv_text():
+    assert "distant parts of the body" in query.treatment_for("IVB", "figo2009", "uterus").text
+
+
+def test_ajcc8_stage_iv_text_says_nodes_alone_count_for_the_limbs():
+    result = query.stage_case("ajcc8", "trunk_extremity", 3, "1", "yes", "no")
+    assert result.stage == "IV"
+    assert "lymph nodes alone also counts as stage IV" in query.treatment_for("IV", "ajcc8", "trunk_extremity").text
+
+
+def test_where_lms_occurs_corrects_the_gut_simplification_with_a_source():
+    answer = query.topic("where_lms_occurs")
+    assert "retroperitoneum" in answer.text and "GIST" in answer.text
+    assert any("WHO" in s for s in answer.sources) and any("Miettinen" in s for s in answer.sources)
+
+
+def test_palliative_care_is_not_only_for_the_end_of_life():
+    answer = query.topic("palliative_care")
+    assert "any stage" in answer.text
+    assert any("Palliative Care in Cancer" in s for s in answer.sources)
+
+
+def test_uterine_survival_is_not_called_relative_where_the_article_does_not_say_so():
+    uterine = query.survival_for("uterus", "IA", "figo2009").text
+    assert uterine.startswith("5-year survival estimates for uterine leiomyosarcoma")
+    assert query.survival_for("trunk_extremity").text.startswith("5-year relative survival")
+
+
+def test_figo_iiic_nodes_count_as_regional_only():
+    text = query.survival_for("uterus", "IIIC", "figo2009").text
+    assert "stage IIIC usually counts as regional" in text
+    assert "our own matching" in text
