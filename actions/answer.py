@@ -47,17 +47,45 @@ class ActionAnswer(Action):
         system = system_from_slots(tracker.slots)
         question = tracker.get_slot("question") or "stage"
         result = query.stage_case(system, **facts)
+        basis = self.basis(dispatcher, result, tracker.get_slot("stated_stage"), question)
 
         if question == "recurrence":
             say_answer(dispatcher, query.recurrence_for(facts["site"]))
+        elif question == "survival":
+            # The figures cover every group; a known stage is stated so its group can be marked.
+            if result.stage:
+                say_stage(dispatcher, result)
+            say_answer(dispatcher, query.survival_for(facts["site"], basis.stage, basis.system))
+            if not basis.stage:
+                dispatcher.utter_message(response="utter_survival_stage_hint")
+            dispatcher.utter_message(response="utter_not_medical_advice")
         else:
-            say_stage(dispatcher, result)
+            if basis is result:
+                say_stage(dispatcher, result)
             if question == "treatment":
-                stage = query.treatment_stage(result)
-                say_answer(dispatcher, query.treatment_for(stage, result.system, facts["site"]))
-            elif question == "survival":
-                say_answer(dispatcher, query.survival_for(facts["site"], result.stage, result.system))
-            if question in ("treatment", "survival"):
+                stage = query.treatment_stage(basis)
+                say_answer(dispatcher, query.treatment_for(stage, basis.system, facts["site"]))
                 dispatcher.utter_message(response="utter_not_medical_advice")
         dispatcher.utter_message(response="utter_offer_next")
         return [SlotSet("stage", result.stage)]
+
+    @staticmethod
+    def basis(
+        dispatcher: CollectingDispatcher, result: "query.StageResult", stated: Any, question: Text
+    ) -> "query.StageResult":
+        """Returns the stage result to answer from: the facts' stage, else the stage the patient was given.
+
+        Says which one it goes by when the patient gave a stage, and when the facts point elsewhere.
+        """
+        if not stated or question not in ("treatment", "survival"):
+            return result
+        label = query.system_label(result.system)
+        told = query.stated_stage_case(result.system, stated)
+        if result.stage:
+            if result.stage not in told.possible_stages:
+                dispatcher.utter_message(response="utter_stated_stage_differs", stated=stated,
+                                         stage=result.stage, system=label)
+            return result
+        dispatcher.utter_message(response="utter_stated_stage_used", stage=stated, system=label)
+        # A stage the system does not have goes through as given: the answer then says so.
+        return told if told.possible_stages else query.StageResult(stated, [], told.system, "")

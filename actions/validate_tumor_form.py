@@ -37,6 +37,7 @@ class ValidateTumorForm(FormValidationAction):
         needed = query.facts_needed_for(
             tracker.get_slot("question") or "stage",
             system_from_slots(tracker.slots),
+            stated_stage=tracker.get_slot("stated_stage"),
             **facts_from_slots(tracker.slots),
         )
         just_given = [name for name in tracker.slots_to_validate() if name in FACT_SLOTS]

@@ -75,9 +75,12 @@ _CHECKS = {
     "extent": check_extent,
 }
 
-# What an answer depends on: a question is settled once every stage still possible
-# leads to the same answer (the same treatment group, the same SEER survival groups).
-_ANSWER_PURPOSE = {"treatment": "treatment", "survival": "survival"}
+# What an answer depends on: a treatment question is settled once every stage still
+# possible leads to the same treatment group.
+_ANSWER_PURPOSE = {"treatment": "treatment"}
+# Answered from the site alone: recurrence figures are by site, and survival figures are
+# given for every SEER group of the site's table (a stage, when known, marks its group).
+_SITE_ONLY_QUESTIONS = ("recurrence", "survival")
 
 
 def normalize_fact(name: str, value):
@@ -87,10 +90,37 @@ def normalize_fact(name: str, value):
     return _CHECKS[name](value)
 
 
-def facts_needed_for(question: str, system=None, site=None, **facts) -> list:
-    """Return the facts still worth asking to answer a question (stage, treatment, survival, recurrence)."""
-    if question == "recurrence":
-        return []  # the recurrence figures depend on the site only
+def stages_matching(system, stated) -> list:
+    """Return the stages of a system that a stage the patient was given stands for ("III" -> IIIA, IIIB, IIIC in FIGO)."""
+    stages = rulebook().system(check_system(system)).stages
+    if stated in stages:
+        return [stated]
+    return [s for s in stages if s.startswith(stated or "-") and s[len(stated):] in ("A", "B", "C")]
+
+
+def system_label(system) -> str:
+    """Return a system's short name with its year, e.g. "AJCC 7th edition, 2010"."""
+    known = rulebook().system(check_system(system))
+    return f"{known.short_name}, {known.year}"
+
+
+def stated_stage_case(system, stated: str) -> StageResult:
+    """Return a StageResult for a stage the patient was given: every matching stage of the system is possible."""
+    matching = stages_matching(system, stated)
+    return StageResult(matching[0] if len(matching) == 1 else None, matching, check_system(system),
+                       explanation="", rule="stated")
+
+
+def facts_needed_for(question: str, system=None, site=None, stated_stage=None, **facts) -> list:
+    """Return the facts still worth asking to answer a question (stage, treatment, survival, recurrence).
+
+    A stage the patient was already given (stated_stage) answers a treatment question without
+    the tumor facts, as long as it is a stage of the system (else the facts are asked).
+    """
+    if question in _SITE_ONLY_QUESTIONS:
+        return []
+    if question == "treatment" and stated_stage and stages_matching(system or default_system(site), stated_stage):
+        return []
     needed = facts_needed(system, site, **facts)
     purpose = _ANSWER_PURPOSE.get(question)
     if purpose is None or not needed:

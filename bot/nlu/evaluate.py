@@ -24,7 +24,8 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_SET = ROOT / "tests" / "nlu" / "test_set.yml"
-ENTITIES = ("size_cm", "size_uncertain", "number", "grade", "site", "nodes", "metastasis", "extent")
+ENTITIES = ("size_cm", "size_uncertain", "number", "grade", "site", "nodes", "metastasis", "extent",
+            "stated_stage")
 TARGETS = {"intent_macro_f1": 0.95, "size_cm": 0.95, "grade": 0.95, "nodes": 0.95, "metastasis": 0.95}
 
 Pair = Tuple[str, str]

@@ -7,6 +7,7 @@ from bot.nlu.grades import read_grades
 from bot.nlu.sites import read_sites
 from bot.nlu.sizes import read_numbers, read_sizes
 from bot.nlu.spread import read_spread
+from bot.nlu.stages import read_stages
 
 SPANS_KEY = "lms_rules"
 
@@ -21,7 +22,7 @@ def tumor_facts(doc: Doc) -> Doc:
     clauses = split_clauses(doc)
     spread = read_spread(doc, spans, clauses)
     facts = (read_sizes(spans) + read_numbers(doc, spans) + read_grades(spans)
-             + read_sites(spans, clauses, spread["reported"]) + spread["facts"])
+             + read_sites(spans, clauses, spread["reported"]) + spread["facts"] + read_stages(spans))
     seen, unique = set(), []
     for fact in sorted(facts, key=lambda f: (f["start"], f["end"])):
         key = (fact["entity"], fact["value"])

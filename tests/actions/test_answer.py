@@ -126,3 +126,77 @@ async def test_possible_stages_and_figo_stages_name_their_source_too(dispatcher)
     await answer({"site": "uterus", "size_cm": 4.0, "extent": "uterus", "question": "stage"}, dispatcher)
     lines = [m["source_line"] for m in dispatcher.messages if m.get("response", "").startswith("utter_stage_")]
     assert len(lines) == 2 and "AJCC" in lines[0] and "FIGO" in lines[1]
+
+
+async def test_survival_with_only_the_site_gives_the_figures_without_a_stage(dispatcher):
+    # Regression: "what is the survival rate for uterine LMS?" used to start the FIGO
+    # questions, although the figures are the same table whatever the stage.
+    await answer({"site": "uterus", "question": "survival"}, dispatcher)
+    names = responses(dispatcher)
+    assert not any(name.startswith("utter_stage_") for name in names)
+    assert names[:2] == ["utter_answer_with_source", "utter_survival_stage_hint"]
+    assert "60%" in dispatcher.messages[0]["answer"] and "12%" in dispatcher.messages[0]["answer"]
+
+
+def test_survival_and_recurrence_questions_need_no_staging_facts():
+    from knowledge import query
+    for question in ("survival", "recurrence"):
+        assert query.facts_needed_for(question, None, "uterus") == []
+        assert query.facts_needed_for(question, None, "trunk_extremity", size_cm=6.0) == []
+    assert query.facts_needed_for("treatment", None, "trunk_extremity") != []
+
+
+# --- a stage the care team already gave (stated_stage) --------------------------------------
+
+async def test_a_stated_stage_answers_treatment_without_the_tumor_facts(dispatcher):
+    events = await answer({"site": "trunk_extremity", "stated_stage": "III", "question": "treatment"}, dispatcher)
+    assert events == [SlotSet("stage", None)]
+    names = responses(dispatcher)
+    assert names[0] == "utter_stated_stage_used" and "utter_stage_possible" not in names
+    assert dispatcher.messages[0]["stage"] == "III" and "AJCC 7th edition" in dispatcher.messages[0]["system"]
+    treatment = dispatcher.messages[names.index("utter_answer_with_source")]["answer"]
+    assert treatment.startswith("Stage II-III")
+
+
+async def test_a_stated_figo_stage_iii_covers_iiia_to_iiic(dispatcher):
+    await answer({"site": "uterus", "stated_stage": "III", "question": "treatment"}, dispatcher)
+    treatment = next(m["answer"] for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert "FIGO stages II to IVA" in treatment
+
+
+async def test_a_stated_stage_iv_for_the_uterus_is_not_guessed_between_iva_and_ivb(dispatcher):
+    # IVA and IVB are treated differently, so the overview is given rather than a guess.
+    await answer({"site": "uterus", "stated_stage": "IV", "question": "treatment"}, dispatcher)
+    treatment = next(m["answer"] for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert treatment.startswith("Treatment depends mostly on the stage")
+
+
+async def test_a_stated_stage_the_system_lacks_is_said_plainly(dispatcher):
+    await answer({"site": "trunk_extremity", "stated_stage": "IIIC", "question": "treatment"}, dispatcher)
+    treatment = next(m["answer"] for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert "Stage IIIC is not a stage in AJCC 7th edition" in treatment
+
+
+async def test_facts_that_fit_another_stage_win_and_the_difference_is_named(dispatcher):
+    await answer({**THIGH_6CM_G3, "stated_stage": "II", "question": "treatment"}, dispatcher)
+    names = responses(dispatcher)
+    assert names[0] == "utter_stated_stage_differs"
+    assert dispatcher.messages[0]["stated"] == "II" and dispatcher.messages[0]["stage"] == "III"
+    assert "utter_stage_single" in names
+
+
+async def test_a_stated_stage_marks_the_survival_group(dispatcher):
+    await answer({"site": "trunk_extremity", "stated_stage": "IV", "question": "survival"}, dispatcher)
+    survival = next(m["answer"] for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
+    assert "16.7% (stage IV may fall here)" in survival
+    assert "utter_survival_stage_hint" not in responses(dispatcher)
+
+
+def test_stages_matching_expands_a_bare_numeral_only_to_lettered_stages():
+    from knowledge import query
+    assert query.stages_matching("ajcc7", "I") == ["IA", "IB"]
+    assert query.stages_matching("ajcc7", "III") == ["III"]
+    assert query.stages_matching("figo2009", "III") == ["IIIA", "IIIB", "IIIC"]
+    assert query.stages_matching("ajcc7", "IIIC") == []
+    assert query.facts_needed_for("treatment", "ajcc7", "trunk_extremity", stated_stage="III") == []
+    assert query.facts_needed_for("treatment", "ajcc7", "trunk_extremity", stated_stage="IIIC") != []

@@ -59,8 +59,8 @@ NUMBERS_AND_NON_SIZES = [
     ("seven", dict(number=7.0)),
     ("5.5 i think", dict(number=5.5)),
     ("grade 3", dict(grade="3")),
-    ("stage 2", dict()),
-    ("stage iv", dict()),
+    ("stage 2", dict(stated_stage="II")),
+    ("stage iv", dict(stated_stage="IV")),
     ("I'm 54", dict()),
     ("she's 62 years old", dict()),
     ("my mom is 70", dict()),
@@ -205,7 +205,24 @@ SEVERAL = [
      dict(grade="2", size_cm=3.0, site=G, nodes="unknown", metastasis="unknown")),
 ]
 
-ALL_CASES = SIZES + NUMBERS_AND_NON_SIZES + GRADES + SITES + SPREAD + EXTENT + SEVERAL
+# A stage the care team already gave; never read as a size, a grade or a bare number.
+STATED_STAGES = [
+    ("my doctor said its stage 3, what treatments are there?", dict(stated_stage="III")),
+    ("I have stage IV leiomyosarcoma", dict(stated_stage="IV")),
+    ("she is stage four", dict(stated_stage="IV")),
+    ("stage 3b uterine lms", dict(stated_stage="IIIB", site=U)),
+    ("figo stage IIIC", dict(stated_stage="IIIC")),
+    ("it was staged as stage 1", dict(stated_stage="I")),
+    ("stage: 2a", dict(stated_stage="IIA")),
+    ("it was stage iii, 8 cm grade 3", dict(stated_stage="III", size_cm=8.0, grade="3")),
+    ("what stage is it", dict()),
+    ("what stage am i", dict()),
+    ("stage 2 or 3", dict()),
+    ("its not stage 4", dict()),
+    ("T2b N0", dict(nodes="no")),
+]
+
+ALL_CASES = SIZES + NUMBERS_AND_NON_SIZES + GRADES + SITES + SPREAD + EXTENT + SEVERAL + STATED_STAGES
 
 
 @pytest.mark.parametrize("text,facts", ALL_CASES, ids=[text for text, _ in ALL_CASES])
