@@ -2,12 +2,18 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.tumor_facts import FACT_SLOTS, UNKNOWN, facts_from_slots, system_from_slots
 from knowledge import query
+
+
+# Facts the extractor marks "unknown" only when the patient names them ("I don't know the
+# size"); a vaguer doubt about spread answers whatever spread question was asked.
+NAMED_DOUBTS = ("size_cm", "grade")
 
 
 def _shown(value: Any) -> Text:
@@ -42,6 +48,24 @@ class ValidateTumorForm(FormValidationAction):
         )
         just_given = [name for name in tracker.slots_to_validate() if name in FACT_SLOTS]
         return list(dict.fromkeys(["site", *needed, *just_given]))
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Returns the validated slots, undoing an "I don't know" that was about another fact.
+
+        "I don't know the size", said while the bot asked about the extent, fills the
+        extent with "unknown" through the requested slot's dont_know mapping; the extractor
+        shows it was the size, so the extent stays open and is asked again.
+        """
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        doubted = {e.get("entity") for e in tracker.latest_message.get("entities", [])
+                   if e.get("value") == UNKNOWN and e.get("entity") in NAMED_DOUBTS}
+        if not doubted or requested in doubted:
+            return events
+        return [SlotSet(requested, None) if event.get("name") == requested and event.get("value") == UNKNOWN
+                else event for event in events]
 
     def validate_size_cm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -8,6 +8,7 @@ from bot.nlu.sites import read_sites
 from bot.nlu.sizes import read_numbers, read_sizes
 from bot.nlu.spread import read_spread
 from bot.nlu.stages import read_stages
+from bot.nlu.unknowns import read_unknowns
 
 SPANS_KEY = "lms_rules"
 
@@ -23,6 +24,7 @@ def tumor_facts(doc: Doc) -> Doc:
     spread = read_spread(doc, spans, clauses)
     facts = (read_sizes(spans) + read_numbers(doc, spans) + read_grades(spans)
              + read_sites(spans, clauses, spread["reported"]) + spread["facts"] + read_stages(spans))
+    facts += read_unknowns(spans, facts)
     seen, unique = set(), []
     for fact in sorted(facts, key=lambda f: (f["start"], f["end"])):
         key = (fact["entity"], fact["value"])

@@ -97,3 +97,34 @@ def test_a_real_grade_is_kept(value, expected, dispatcher):
 def test_high_grade_is_explained_as_two_or_three(dispatcher):
     assert FORM.validate_grade("high", dispatcher, make_tracker(), {}) == {"grade": "high"}
     assert responses(dispatcher) == ["utter_high_grade_note"]
+
+
+def _answer_tracker(requested, slot_events, entities, slots):
+    tracker = make_tracker(slots={**slots, "requested_slot": requested}, intent="dont_know",
+                           entities=entities, active_loop="tumor_form")
+    tracker.events.extend([{"event": "action", "name": "tumor_form"}, {"event": "user", "text": "..."}]
+                          + [{"event": "slot", "name": n, "value": v} for n, v in slot_events])
+    return tracker
+
+
+async def test_i_dont_know_the_size_while_asked_the_extent_keeps_the_extent_open(dispatcher, domain):
+    # Regression: "i dont know the size", said when the bot asked how far the tumour reaches,
+    # filled the extent with "unknown" and the extent was never asked.
+    slots = {"question": "stage", "site": "uterus", "extent": "unknown", "size_cm": "unknown"}
+    tracker = _answer_tracker("extent", [("extent", "unknown"), ("size_cm", "unknown")],
+                              [{"entity": "size_cm", "value": "unknown"}], slots)
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert SlotSet("extent", None) in events and SlotSet("size_cm", "unknown") in events
+
+
+async def test_a_plain_i_dont_know_answers_the_question_that_was_asked(dispatcher, domain):
+    slots = {"question": "stage", "site": "uterus", "extent": "unknown"}
+    tracker = _answer_tracker("extent", [("extent", "unknown")], [], slots)
+    assert SlotSet("extent", "unknown") in await FORM.get_validation_events(dispatcher, tracker, domain)
+
+
+async def test_a_vague_doubt_about_spread_still_answers_the_extent(dispatcher, domain):
+    slots = {"question": "stage", "site": "uterus", "extent": "unknown", "nodes": "unknown"}
+    tracker = _answer_tracker("extent", [("extent", "unknown"), ("nodes", "unknown")],
+                              [{"entity": "nodes", "value": "unknown"}], slots)
+    assert SlotSet("extent", "unknown") in await FORM.get_validation_events(dispatcher, tracker, domain)

@@ -222,7 +222,25 @@ STATED_STAGES = [
     ("T2b N0", dict(nodes="no")),
 ]
 
-ALL_CASES = SIZES + NUMBERS_AND_NON_SIZES + GRADES + SITES + SPREAD + EXTENT + SEVERAL + STATED_STAGES
+# "I don't know the size / grade": unknown for the fact named, never for a question merely asked.
+UNKNOWN_FACTS = [
+    ("i dont know the size", dict(size_cm="unknown")),
+    ("not sure how big it is", dict(size_cm="unknown")),
+    ("idk the size", dict(size_cm="unknown")),
+    ("size unknown", dict(size_cm="unknown")),
+    ("I don't know the grade", dict(grade="unknown")),
+    ("no idea what grade", dict(grade="unknown")),
+    ("we haven't been told the grade yet", dict(grade="unknown")),
+    ("grade 3 but not sure of the size", dict(grade="3", size_cm="unknown")),
+    ("not sure of the exact size, about 6 cm", dict(size_cm=6.0)),
+    ("I know the size, 6 cm", dict(size_cm=6.0)),
+    ("I don't know if the grade matters", dict()),
+    ("do you know the grade", dict()),
+    ("what is the size", dict()),
+]
+
+ALL_CASES = (SIZES + NUMBERS_AND_NON_SIZES + GRADES + SITES + SPREAD + EXTENT + SEVERAL + STATED_STAGES
+             + UNKNOWN_FACTS)
 
 
 @pytest.mark.parametrize("text,facts", ALL_CASES, ids=[text for text, _ in ALL_CASES])
