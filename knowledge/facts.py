@@ -49,6 +49,10 @@ class Case:
         """Return the same facts under another staging system."""
         return replace(self, system=system)
 
+    def with_size(self, size_cm: float) -> "Case":
+        """Return the same facts with another size."""
+        return replace(self, size_cm=size_cm)
+
 
 def check_case(system=None, site=None, size_cm=None, grade=None, nodes=None,
                metastasis=None, extent=None) -> Case:

@@ -12,6 +12,10 @@ from itertools import product
 
 from knowledge.facts import Case, InvalidCase
 
+# A size this close to a cut-off (2 inches is 5.08 cm; "about 5 cm" may be 4.9 or 5.1 on
+# the report) gets a note with the stage on the other side, rather than silent precision.
+NEAR_CUTOFF_CM = 0.25
+
 UNKNOWN_SITE = "unknown"
 
 
@@ -210,8 +214,9 @@ def stage_case(book: RuleBook, case: Case) -> StageResult:
         text = messages["stage_single_either"].format(
             explanations="; or ".join(rule.explanation for rule in used), stage=stages[0],
             system=system.short_name, year=system.year)
+    near = _near_cutoff_note(book, system, use.table, case, stages[0])
     return StageResult(
-        stages[0], stages, system.id, _join(text, *notes),
+        stages[0], stages, system.id, _join(text, *notes, near),
         rule=",".join(f"{system.id}:{rule.id}" for rule in used),
         edition_note=_edition_note(book, system, case, stages[0]),
     )
@@ -235,6 +240,23 @@ def facts_needed(book: RuleBook, case: Case) -> list:
                 needed.append(name)
                 break
     return needed
+
+
+def _near_cutoff_note(book: RuleBook, system: System, table: str, case: Case, stage: str) -> str | None:
+    """Return a note when the size sits within NEAR_CUTOFF_CM of a size cut-off that would change the stage."""
+    spec, size = system.facts.get("size_cm"), case.size_cm
+    if spec is None or not spec.is_size or size is None:
+        return None
+    for category in spec.categories:
+        cutoff = category.up_to_cm
+        if cutoff is None or abs(size - cutoff) > NEAR_CUTOFF_CM:
+            continue
+        across = case.with_size(cutoff + NEAR_CUTOFF_CM if size <= cutoff else cutoff)
+        others = stages_of(system, outcomes(system, table, domains(system, across)))
+        if len(others) == 1 and others[0] != stage:
+            key = "on_cutoff" if size == cutoff else "near_cutoff"
+            return book.messages[key].format(size=f"{size:g}", cutoff=f"{cutoff:g}", stage=others[0])
+    return None
 
 
 def _edition_note(book: RuleBook, system: System, case: Case, stage: str) -> str | None:
