@@ -64,6 +64,7 @@ class ValidateTumorForm(FormValidationAction):
                    if e.get("value") == UNKNOWN and e.get("entity") in NAMED_DOUBTS}
         if not doubted or requested in doubted:
             return events
+        dispatcher.utter_message(response="utter_other_fact_left_open")
         return [SlotSet(requested, None) if event.get("name") == requested and event.get("value") == UNKNOWN
                 else event for event in events]
 

@@ -33,9 +33,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="stories file to write, or to append to if it exists (default: print)")
 
 
+def writable_entities(entities: list) -> list:
+    """Returns the entities a story can annotate: none inside or across a longer one.
+
+    Rasa's markup can put several entities on the same words, but not one inside
+    another ("[confined to the [uterus]]"); written one after the other, the words came out
+    twice ("confined to the uterusuterus"). The longer entity is kept.
+    """
+    kept: list = []
+    for entity in sorted(entities, key=lambda e: (e.get("start", 0), -(e.get("end", 0) - e.get("start", 0)))):
+        span = (entity.get("start"), entity.get("end"))
+        if all(span == (k.get("start"), k.get("end")) or span[0] >= k.get("end") or span[1] <= k.get("start")
+               for k in kept):
+            kept.append(entity)
+    return kept
+
+
 def story_yaml(tracker, appendable: bool = False) -> str:
     """Returns the tracker's events as an end-to-end test story in YAML."""
+    from rasa.shared.core.events import UserUttered
     from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
+
+    for event in tracker.events:
+        if isinstance(event, UserUttered) and event.entities:
+            event.entities = writable_entities(event.entities)
 
     text = tracker.export_stories(YAMLStoryWriter(), e2e=True, should_append_stories=appendable)
     return text if text.endswith("\n") else text + "\n"

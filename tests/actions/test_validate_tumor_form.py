@@ -115,12 +115,14 @@ async def test_i_dont_know_the_size_while_asked_the_extent_keeps_the_extent_open
                               [{"entity": "size_cm", "value": "unknown"}], slots)
     events = await FORM.get_validation_events(dispatcher, tracker, domain)
     assert SlotSet("extent", None) in events and SlotSet("size_cm", "unknown") in events
+    assert responses(dispatcher) == ["utter_other_fact_left_open"]
 
 
 async def test_a_plain_i_dont_know_answers_the_question_that_was_asked(dispatcher, domain):
     slots = {"question": "stage", "site": "uterus", "extent": "unknown"}
     tracker = _answer_tracker("extent", [("extent", "unknown")], [], slots)
     assert SlotSet("extent", "unknown") in await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert responses(dispatcher) == []
 
 
 async def test_a_vague_doubt_about_spread_still_answers_the_extent(dispatcher, domain):

@@ -91,3 +91,20 @@ def test_forget_deletes_the_conversation(stored, capsys):
 def test_forget_of_an_unknown_conversation_exits_1(stored, capsys):
     assert main(["forget", "nobody"]) == 1
     assert "nothing was deleted" in capsys.readouterr().err
+
+
+def test_export_keeps_the_words_once_when_entities_overlap(tracker_url, domain, domain_file, capsys):
+    # Regression: "[confined to the uterus]{extent}[uterus](site)" was written, so the story's
+    # text read "It is confined to the uterusuterus" and replay sent that to the bot.
+    text = "It is confined to the uterus"
+    events = EVENTS[:3] + [UserUttered(text, {"name": "inform", "confidence": 0.9}, [
+        {"entity": "extent", "value": "uterus", "start": 6, "end": 28},
+        {"entity": "site", "value": "uterus", "start": 22, "end": 28}])]
+    store = ProjectSQLTrackerStore(domain=domain)
+    asyncio.run(store.save(DialogueStateTracker.from_events("patient-8", events, domain.slots)))
+
+    assert main(["export", "patient-8"]) == 0
+    story = read_back(capsys.readouterr().out, domain)
+    user = next(e for e in story.events if isinstance(e, UserUttered))
+    assert user.text == text
+    assert [(e["entity"], e["value"]) for e in user.entities] == [("extent", "uterus")]
