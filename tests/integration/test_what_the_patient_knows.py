@@ -1,0 +1,43 @@
+"""What the patient already knows, end to end over REST: a stage the care team gave, a fact
+they say they don't have, and a survival question that needs only the site."""
+import pytest
+
+pytestmark = pytest.mark.servers
+
+
+def joined(bot, replies):
+    return "\n".join(bot.texts(replies))
+
+
+def test_a_stage_from_the_care_team_answers_treatment_after_only_the_site(bot_stack, sender):
+    bot = bot_stack
+    first = bot.texts(bot.send(sender, "my doctor said its stage 3, what treatments are there?"))
+    assert bot.response_text("utter_ask_site") in first, first
+    assert bot.slot(sender, "stated_stage") == "III"
+
+    answer = joined(bot, bot.send(sender, "it's in her arm"))
+    assert "You mentioned **stage III**" in answer
+    assert "Stage II-III sarcomas" in answer and "Source:" in answer
+    assert bot.response_text("utter_ask_size_cm") not in answer
+    assert not bot.tracker(sender)["active_loop"].get("name")
+
+
+def test_i_dont_know_the_size_while_asked_the_extent_keeps_the_extent_question(bot_stack, sender):
+    bot = bot_stack
+    assert bot.response_text("utter_ask_extent") in bot.texts(bot.send(sender, "what stage is my uterine LMS?"))
+
+    replies = bot.texts(bot.send(sender, "i dont know the size"))
+    assert replies == [bot.response_text("utter_other_fact_left_open"), bot.response_text("utter_ask_extent")], replies
+    assert bot.slot(sender, "size_cm") == "unknown" and bot.slot(sender, "extent") is None
+
+    answer = joined(bot, bot.send(sender, "it is only in the uterus"))
+    assert "could be stage IA or IB" in answer, answer
+    assert bot.response_text("utter_where_to_find_facts") in answer
+
+
+def test_survival_for_uterine_lms_is_answered_at_once(bot_stack, sender):
+    bot = bot_stack
+    answer = joined(bot, bot.send(sender, "what is the survival rate for uterine LMS?"))
+    assert "uterine leiomyosarcoma" in answer and "60%" in answer and "12%" in answer, answer
+    assert "population statistics" in answer and "Source:" in answer
+    assert not bot.tracker(sender)["active_loop"].get("name")
