@@ -150,9 +150,15 @@ def _read_sources(path: Path) -> list:
         row = {"id": source_id}
         for key in ("citation", "title", "publisher", "date"):
             row[key] = _text(path, source_id, item, key)
-        for key in ("years", "cites"):
+        for key in ("years", "cites", "part_of", "reference"):
             row[key] = _text(path, source_id, item, key, required=False)
+        if (row["part_of"] is None) != (row["reference"] is None):
+            raise DataFileError(path, source_id, "give both 'part_of' and 'reference', or neither")
         sources.append(row)
+    ids = {row["id"] for row in sources}
+    for row in sources:
+        if row["part_of"] is not None and row["part_of"] not in ids:
+            raise DataFileError(path, row["id"], f"'part_of' names unknown source {row['part_of']!r}")
     return sources
 
 

@@ -26,6 +26,10 @@ class Source(Base):
     date = Column(String(16), nullable=False)
     years = Column(Text)
     cites = Column(Text)
+    # For a numbered reference of another source (the article's reference 7): that source's
+    # id and the number, so several references of one article are cited in one line.
+    part_of = Column(String(64))
+    reference = Column(String(16))
     position = Column(Integer, nullable=False)
 
 

@@ -307,16 +307,38 @@ def _stage_target(session, purpose: str, system: str, stage: str):
 
 
 def _citations(session, entries) -> list:
-    """Return the distinct citations of the entries' sources, in order."""
-    found = []
+    """Return the distinct citations of the entries' sources, in order.
+
+    Numbered references of one source become one citation in the place of the first:
+    "<source>, citing its references 7, 5 and 2".
+    """
+    found, references = {}, defaultdict(list)
     for entry in entries:
         rows = session.execute(
-            select(Source.citation)
+            select(Source.citation, Source.part_of, Source.reference)
             .join(EntrySource, EntrySource.source_id == Source.id)
             .where(EntrySource.kind == entry.kind, EntrySource.entry_id == entry.id)
             .order_by(EntrySource.position))
-        found.extend(citation for (citation,) in rows)
-    return list(dict.fromkeys(found))
+        for citation, part_of, reference in rows:
+            if part_of is None:
+                found.setdefault(citation, None)
+            else:
+                found.setdefault(f"part_of:{part_of}", part_of)
+                if reference not in references[part_of]:
+                    references[part_of].append(reference)
+    if not references:
+        return list(found)
+    parents = dict(session.execute(select(Source.id, Source.citation).where(Source.id.in_(references))).all())
+    merged = [_references_citation(parents[part_of], references[part_of]) if part_of else key
+              for key, part_of in found.items()]
+    return list(dict.fromkeys(merged))
+
+
+def _references_citation(parent: str, numbers: list) -> str:
+    """Return "<parent>, citing its reference 7" or "..., citing its references 7, 5 and 2"."""
+    if len(numbers) == 1:
+        return f"{parent}, citing its reference {numbers[0]}"
+    return f"{parent}, citing its references {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
 def _load_rulebook(session) -> staging.RuleBook:

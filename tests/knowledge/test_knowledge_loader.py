@@ -68,6 +68,8 @@ def test_shipped_data_is_valid():
     ("survival.yml", lambda c: c["tables"][0]["figures"].update(distant=160), "soft_tissue_sarcoma", "percentage"),
     ("recurrence.yml", lambda c: c["entries"][0].pop("years"), "uterus", "years"),
     ("sources.yml", lambda c: c["sources"][0].pop("citation"), "lms_article", "citation"),
+    ("sources.yml", lambda c: c["sources"][2].update(part_of="nowhere"), "lms_article_ref2", "part_of"),
+    ("sources.yml", lambda c: c["sources"][2].pop("reference"), "lms_article_ref2", "both"),
     ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"][5].update(stage="V"), "iib", "stage"),
     ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"].pop(6), "tables.all_sites", "no rule covers"),
     ("staging/ajcc8.yml", lambda c: c["tables"]["trunk_extremity"][5]["when"].update(size_cm=["T2", "T3"]),
