@@ -86,6 +86,8 @@ class ActionAnswer(Action):
                 dispatcher.utter_message(response="utter_stated_stage_differs", stated=stated,
                                          stage=result.stage, system=label)
             return result
+        if not told.possible_stages:
+            # A stage the system does not have goes through as given: the answer then says so.
+            return query.StageResult(stated, [], told.system, "")
         dispatcher.utter_message(response="utter_stated_stage_used", stage=stated, system=label)
-        # A stage the system does not have goes through as given: the answer then says so.
-        return told if told.possible_stages else query.StageResult(stated, [], told.system, "")
+        return told

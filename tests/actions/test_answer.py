@@ -175,6 +175,7 @@ async def test_a_stated_stage_the_system_lacks_is_said_plainly(dispatcher):
     await answer({"site": "trunk_extremity", "stated_stage": "IIIC", "question": "treatment"}, dispatcher)
     treatment = next(m["answer"] for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
     assert "Stage IIIC is not a stage in AJCC 7th edition" in treatment
+    assert "utter_stated_stage_used" not in responses(dispatcher)  # it would say "this is about stage IIIC"
 
 
 async def test_facts_that_fit_another_stage_win_and_the_difference_is_named(dispatcher):
