@@ -24,6 +24,7 @@ export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.jsonl' \) 2>/dev/null | sort)
 KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
 
+# Commas would split the call's argument: step texts use none.
 step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help setup run test db train validate test-unit test-stories test-integration lock clean
@@ -80,7 +81,7 @@ $(STAMPS)/knowledge: $(STAMPS)/python $(KNOWLEDGE_INPUTS)
 train: $(MODEL)
 
 $(MODEL): $(STAMPS)/python $(MODEL_INPUTS)
-	$(call step,Training the Rasa model (only because data/, config.yml, domain.yml or bot/nlu changed; about 3 minutes))
+	$(call step,Training the Rasa model because data/ or config.yml or domain.yml or bot/nlu changed (about 3 minutes))
 	$(RASA) train --config config.yml --domain domain.yml --data data \
 	  --out models --fixed-model-name lms-assistant
 	@touch $@
@@ -88,7 +89,7 @@ $(MODEL): $(STAMPS)/python $(MODEL_INPUTS)
 # --- run ------------------------------------------------------------------------
 
 run: setup db train
-	$(call step,Starting the action server :5055, the Rasa server :5005 and the widget page :8080 (Ctrl-C stops all))
+	$(call step,Starting the action server on :5055 and the Rasa server on :5005 and the widget page on :8080 (Ctrl-C stops all))
 	$(PY) -m bot run --model $(MODEL)
 
 # --- test -----------------------------------------------------------------------
@@ -97,23 +98,23 @@ test: setup $(STAMPS)/chromium db test-unit validate train test-stories test-int
 	$(call step,All tests passed)
 
 test-unit: $(STAMPS)/python
-	$(call step,1/5 Unit tests: knowledge, NLU extractor, actions, tools (pytest))
+	$(call step,Test 1/4: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))
 	$(PY) -m pytest -m "not servers and not browser" -q
 
 validate: $(STAMPS)/python
-	$(call step,2/5 Checking training data and domain (rasa data validate --fail-on-warnings))
+	$(call step,Test 2/4: checking training data and domain (rasa data validate --fail-on-warnings))
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 	$(call step,Checking that no sentence is copied from the reference articles)
 	@if [ -f ../shared/tools/check_verbatim.py ]; then $(PY) ../shared/tools/check_verbatim.py . ; \
 	 else echo "(../shared/tools/check_verbatim.py not present here; skipped)"; fi
 
 test-stories: $(MODEL)
-	$(call step,4/5 End-to-end test stories (rasa test --fail-on-prediction-errors))
+	$(call step,Test 3/4: end-to-end test stories (rasa test --fail-on-prediction-errors))
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out results/stories
 
 test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
-	$(call step,5/5 Integration tests against the real servers and the widget in Chromium (pytest))
+	$(call step,Test 4/4: integration tests against the real servers and the widget in Chromium (pytest))
 	$(PY) -m pytest -m "servers or browser" -q
 
 # --- maintenance ----------------------------------------------------------------
