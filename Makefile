@@ -99,7 +99,7 @@ test: setup $(STAMPS)/chromium db test-unit validate train test-stories test-int
 
 test-unit: $(STAMPS)/python
 	$(call step,Test 1/4: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))
-	$(PY) -m pytest -m "not servers and not browser" -q
+	$(PY) -m pytest -m "not servers and not browser and not model" -q
 
 validate: $(STAMPS)/python
 	$(call step,Test 2/4: checking training data and domain (rasa data validate --fail-on-warnings))
@@ -114,8 +114,8 @@ test-stories: $(MODEL)
 	  --fail-on-prediction-errors --out results/stories
 
 test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
-	$(call step,Test 4/4: integration tests against the real servers and the widget in Chromium (pytest))
-	$(PY) -m pytest -m "servers or browser" -q
+	$(call step,Test 4/4: the trained model on the held-out set and integration tests against the real servers and the widget in Chromium (pytest))
+	$(PY) -m pytest -m "servers or browser or model" -q
 
 # --- maintenance ----------------------------------------------------------------
 
