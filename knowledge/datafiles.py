@@ -150,15 +150,19 @@ def _read_sources(path: Path) -> list:
         row = {"id": source_id}
         for key in ("citation", "title", "publisher", "date"):
             row[key] = _text(path, source_id, item, key)
-        for key in ("years", "cites", "part_of", "reference"):
+        for key in ("years", "cites", "part_of", "reference", "references_citation"):
             row[key] = _text(path, source_id, item, key, required=False)
         if (row["part_of"] is None) != (row["reference"] is None):
             raise DataFileError(path, source_id, "give both 'part_of' and 'reference', or neither")
         sources.append(row)
-    ids = {row["id"] for row in sources}
+    parents = {row["id"]: row for row in sources}
     for row in sources:
-        if row["part_of"] is not None and row["part_of"] not in ids:
+        parent = parents.get(row["part_of"]) if row["part_of"] is not None else None
+        if row["part_of"] is not None and parent is None:
             raise DataFileError(path, row["id"], f"'part_of' names unknown source {row['part_of']!r}")
+        if parent is not None and "{references}" not in (parent["references_citation"] or ""):
+            raise DataFileError(path, parent["id"], "its references are cited: give 'references_citation' "
+                                                    "with a {references} placeholder")
     return sources
 
 

@@ -14,7 +14,7 @@ from knowledge.models import (
 )
 
 # Raise when the models change, so an older database is dropped and rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def build(url: str | None = None, data_dir: Path = DATA_DIR) -> dict:

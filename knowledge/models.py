@@ -30,6 +30,8 @@ class Source(Base):
     # id and the number, so several references of one article are cited in one line.
     part_of = Column(String(64))
     reference = Column(String(16))
+    # The citation of several of this source's references: "..., citing its references {references}".
+    references_citation = Column(Text)
     position = Column(Integer, nullable=False)
 
 

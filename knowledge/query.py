@@ -93,9 +93,9 @@ def normalize_fact(name: str, value):
 def stages_matching(system, stated) -> list:
     """Return the stages of a system that a stage the patient was given stands for ("III" -> IIIA, IIIB, IIIC in FIGO)."""
     stages = rulebook().system(check_system(system)).stages
-    if stated in stages:
-        return [stated]
-    return [s for s in stages if s.startswith(stated or "-") and s[len(stated):] in ("A", "B", "C")]
+    if not stated or stated in stages:
+        return [stated] if stated else []
+    return [s for s in stages if s.startswith(stated) and s[len(stated):] in ("A", "B", "C")]
 
 
 def system_label(system) -> str:
@@ -315,30 +315,28 @@ def _citations(session, entries) -> list:
     found, references = {}, defaultdict(list)
     for entry in entries:
         rows = session.execute(
-            select(Source.citation, Source.part_of, Source.reference)
+            select(Source.id, Source.part_of, Source.reference)
             .join(EntrySource, EntrySource.source_id == Source.id)
             .where(EntrySource.kind == entry.kind, EntrySource.entry_id == entry.id)
             .order_by(EntrySource.position))
-        for citation, part_of, reference in rows:
-            if part_of is None:
-                found.setdefault(citation, None)
-            else:
-                found.setdefault(f"part_of:{part_of}", part_of)
-                if reference not in references[part_of]:
-                    references[part_of].append(reference)
+        for source_id, part_of, reference in rows:
+            found.setdefault(part_of or source_id, None)
+            if part_of and (source_id, reference) not in references[part_of]:
+                references[part_of].append((source_id, reference))
+    rows = session.execute(select(Source.id, Source.citation, Source.references_citation)
+                           .where(Source.id.in_([*found, *(i for r in references.values() for i, _ in r)])))
+    citation = {source_id: (text, several) for source_id, text, several in rows}
+    return [_citation_of(source_id, references.get(source_id, []), citation) for source_id in found]
+
+
+def _citation_of(source_id: str, references: list, citation: dict) -> str:
+    """Return a source's citation, or of its one cited reference, or of several references in one line."""
     if not references:
-        return list(found)
-    parents = dict(session.execute(select(Source.id, Source.citation).where(Source.id.in_(references))).all())
-    merged = [_references_citation(parents[part_of], references[part_of]) if part_of else key
-              for key, part_of in found.items()]
-    return list(dict.fromkeys(merged))
-
-
-def _references_citation(parent: str, numbers: list) -> str:
-    """Return "<parent>, citing its reference 7" or "..., citing its references 7, 5 and 2"."""
-    if len(numbers) == 1:
-        return f"{parent}, citing its reference {numbers[0]}"
-    return f"{parent}, citing its references {', '.join(numbers[:-1])} and {numbers[-1]}"
+        return citation[source_id][0]
+    if len(references) == 1:
+        return citation[references[0][0]][0]
+    numbers = [number for _, number in references]
+    return citation[source_id][1].format(references=staging.and_list(numbers))
 
 
 def _load_rulebook(session) -> staging.RuleBook:

@@ -203,7 +203,7 @@ def stage_case(book: RuleBook, case: Case) -> StageResult:
         needed = facts_needed(book, case)
         if needed:
             labels = [system.facts[name].label for name in needed]
-            text = _join(text, messages["stage_narrow"].format(facts=_and_list(labels)))
+            text = _join(text, messages["stage_narrow"].format(facts=and_list(labels)))
         return StageResult(None, stages, system.id, _join(text, *notes))
     used = _unique_rules(rule for rule in applied if rule.stage)
     if len(used) == 1:
@@ -310,7 +310,7 @@ def _or_list(items) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _and_list(items) -> str:
+def and_list(items) -> str:
     """Return "A, B and C"."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -70,6 +70,7 @@ def test_shipped_data_is_valid():
     ("sources.yml", lambda c: c["sources"][0].pop("citation"), "lms_article", "citation"),
     ("sources.yml", lambda c: c["sources"][2].update(part_of="nowhere"), "lms_article_ref2", "part_of"),
     ("sources.yml", lambda c: c["sources"][2].pop("reference"), "lms_article_ref2", "both"),
+    ("sources.yml", lambda c: c["sources"][0].pop("references_citation"), "lms_article", "references_citation"),
     ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"][5].update(stage="V"), "iib", "stage"),
     ("staging/ajcc7.yml", lambda c: c["tables"]["all_sites"].pop(6), "tables.all_sites", "no rule covers"),
     ("staging/ajcc8.yml", lambda c: c["tables"]["trunk_extremity"][5]["when"].update(size_cm=["T2", "T3"]),
