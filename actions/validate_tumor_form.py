@@ -62,11 +62,11 @@ class ValidateTumorForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         doubted = {e.get("entity") for e in tracker.latest_message.get("entities", [])
                    if e.get("value") == UNKNOWN and e.get("entity") in NAMED_DOUBTS}
-        if not doubted or requested in doubted:
+        misread = SlotSet(requested, UNKNOWN)
+        if not doubted or requested in doubted or misread not in events:
             return events
         dispatcher.utter_message(response="utter_other_fact_left_open")
-        return [SlotSet(requested, None) if event.get("name") == requested and event.get("value") == UNKNOWN
-                else event for event in events]
+        return [SlotSet(requested, None) if event == misread else event for event in events]
 
     def validate_size_cm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -130,3 +130,13 @@ async def test_a_vague_doubt_about_spread_still_answers_the_extent(dispatcher, d
     tracker = _answer_tracker("extent", [("extent", "unknown"), ("nodes", "unknown")],
                               [{"entity": "nodes", "value": "unknown"}], slots)
     assert SlotSet("extent", "unknown") in await FORM.get_validation_events(dispatcher, tracker, domain)
+
+
+async def test_a_fact_and_a_named_doubt_in_one_answer_need_no_apology(dispatcher, domain):
+    # "grade 3 but not sure of the size", asked the grade: nothing was misread, nothing to say.
+    slots = {"question": "stage", "site": "trunk_extremity", "grade": "3", "size_cm": "unknown"}
+    tracker = _answer_tracker("grade", [("grade", "3"), ("size_cm", "unknown")],
+                              [{"entity": "grade", "value": "3"}, {"entity": "size_cm", "value": "unknown"}], slots)
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert SlotSet("grade", "3") in events and SlotSet("size_cm", "unknown") in events
+    assert responses(dispatcher) == []
