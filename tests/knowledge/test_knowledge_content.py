@@ -232,3 +232,16 @@ def test_several_references_of_the_article_are_cited_in_one_line():
                     "citing its references 7, 5 and 2")
     assert "citing its reference 4" not in query.topic("how_common").source_line
     assert "citing its references 21, 5 and 4" in query.topic("how_common").source_line
+
+
+@pytest.mark.parametrize("site", ["trunk_extremity", "uterus", None])
+def test_survival_names_what_shapes_one_persons_outlook(site):
+    answer = query.survival_for(site)
+    assert "where the tumor is, how far it has spread and how completely surgery removed it" in answer.text
+    assert any(s.startswith("Verywell Health, Facing Treatment for Leiomyosarcoma") for s in answer.sources)
+
+
+def test_the_treatment_overview_says_what_else_shapes_the_plan():
+    answer = query.treatment_for(None)
+    assert "age and general health" in answer.text and "size and grade" in answer.text
+    assert any("citing its reference 2" in s for s in answer.sources)
