@@ -222,23 +222,24 @@ def test_ajcc8_size_bins_exactly(size, category):
 def test_two_inches_is_just_over_5_cm_and_the_note_gives_the_stage_below():
     result = query.stage_case("ajcc7", "trunk_extremity", 5.08, "1", "no", "no")
     assert result.stage == "IB"
-    assert "5.08 cm is close to the 5 cm cut-off" in result.explanation
-    assert "this would be stage IA" in result.explanation
+    assert "5.08 cm is close to the 5 cm size limit" in result.explanation
+    assert "the stage would be IA instead" in result.explanation
+    assert "your care team can confirm" in result.explanation
 
 
 def test_exactly_5_cm_says_it_counts_as_5_or_smaller():
     result = query.stage_case("ajcc7", "trunk_extremity", 5, "2", "no", "no")
     assert result.stage == "IIA"
-    assert "Exactly 5 cm still counts as 5 cm or smaller" in result.explanation
-    assert "stage IIB" in result.explanation
+    assert "A tumor of exactly 5 cm counts in the 5 cm or smaller group" in result.explanation
+    assert "the stage would be IIB instead" in result.explanation
 
 
 def test_no_note_when_far_from_a_cut_off_or_when_the_stage_would_not_change():
-    assert "cut-off" not in query.stage_case("ajcc7", "trunk_extremity", 5.3, "1", "no", "no").explanation
+    assert "size limit" not in query.stage_case("ajcc7", "trunk_extremity", 5.3, "1", "no", "no").explanation
     # with node spread the size does not matter: stage III either side of 5 cm
-    assert "cut-off" not in query.stage_case("ajcc7", "trunk_extremity", 5.08, "3", "yes", "no").explanation
+    assert "size limit" not in query.stage_case("ajcc7", "trunk_extremity", 5.08, "3", "yes", "no").explanation
 
 
 def test_ajcc8_and_figo_cut_offs_are_noted_too():
-    assert "this would be stage IIIA" in query.stage_case("ajcc8", "trunk_extremity", 10.16, "2", "no", "no").explanation
-    assert "this would be stage IB" in query.stage_case("figo2009", "uterus", 4.9, extent="uterus").explanation
+    assert "would be IIIA instead" in query.stage_case("ajcc8", "trunk_extremity", 10.16, "2", "no", "no").explanation
+    assert "would be IB instead" in query.stage_case("figo2009", "uterus", 4.9, extent="uterus").explanation
