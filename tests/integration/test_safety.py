@@ -103,3 +103,14 @@ def test_low_confidence_asks_to_rephrase_then_offers_a_menu(bot_stack, sender):
 def test_out_of_scope_is_honest_and_points_elsewhere(bot_stack, sender):
     replies = bot_stack.texts(bot_stack.send(sender, "What's the weather in Paris tomorrow?"))
     assert replies == [bot_stack.response_text("utter_out_of_scope")], replies
+
+
+def test_keyboard_mash_during_the_questions_asks_to_rephrase_and_keeps_them(bot_stack, sender):
+    # Regression: "qwerty uiop" was read as `stop` (0.78) and ended the questions, and
+    # "xyzzy" as an urgent symptom; a message with no known word now goes to the fallback.
+    bot_stack.send(sender, "What stage is my tumour?")
+    replies = bot_stack.texts(bot_stack.send(sender, "qwerty uiop"))
+    assert bot_stack.response_text("utter_form_stopped") not in replies, replies
+    assert replies[0] == bot_stack.response_text("utter_rephrase"), replies
+    assert bot_stack.tracker(sender)["active_loop"].get("name") == "tumor_form"
+    assert bot_stack.response_text("utter_urgent_symptom") not in bot_stack.texts(bot_stack.send(f"{sender}-2", "xyzzy"))

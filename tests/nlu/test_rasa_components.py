@@ -127,3 +127,37 @@ def test_safety_net_comes_after_every_other_intent_classifier():
     net = pipeline.index("bot.nlu.safety_net.CrisisKeywordSafetyNet")
     assert net > pipeline.index("FallbackClassifier")
     assert pipeline.index("bot.nlu.rasa_component.TumorFactsExtractor") < net
+
+
+# --- UnknownWordsFallback: keyboard mash goes to nlu_fallback, never to a confident intent ---
+
+def test_unknown_words_fallback_learns_the_training_words_and_reloads_them(tmp_path):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.unknown_words import UnknownWordsFallback
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("unknown_words")
+    context = ExecutionContext(graph_schema=None)
+    component = UnknownWordsFallback.create({}, storage, resource, context)
+    component.train(TrainingData([Message(data={"text": "what stage is my tumour", "intent": "ask_stage"}),
+                                  Message(data={"text": "please stop", "intent": "stop"})]))
+    loaded = UnknownWordsFallback.load({}, storage, resource, context)
+    assert loaded.vocabulary == {"what", "stage", "is", "my", "tumour", "please", "stop"}
+
+    mash = classified("qwerty uiop", "stop", 0.78)
+    known = classified("stop please!", "stop", 0.9)
+    fact = Message(data={"text": "xyzzy 7cm", "intent": {"name": "inform", "confidence": 0.5},
+                         "entities": [{"entity": "size_cm", "value": 7.0}]})
+    numbers = classified("7", "inform", 0.99)
+    loaded.process([mash, known, fact, numbers])
+    assert mash.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+    assert mash.get("intent_ranking")[1]["name"] == "stop"
+    assert known.get("intent")["name"] == "stop"
+    assert fact.get("intent")["name"] == "inform"  # a tumor fact was read: it was understood
+    assert numbers.get("intent")["name"] == "inform"  # no words at all, only a number
+
+
+def test_the_safety_net_still_wins_after_the_unknown_words_fallback(safety_net):
+    message = classified("I want to kill myself", "nlu_fallback", 1.0)
+    safety_net.process([message])
+    assert message.get("intent")["name"] == "crisis"
