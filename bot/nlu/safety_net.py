@@ -9,9 +9,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.forced_intent import force_intent
 from bot.nlu.patterns_loader import load_yaml
 
 KEYWORD_FILE = "crisis_keywords.yml"
@@ -85,9 +86,5 @@ class CrisisKeywordSafetyNet(GraphComponent, IntentClassifier):
             original = message.get(INTENT) or {}
             if original.get(INTENT_NAME_KEY) == forced and original.get("confidence", 0) >= 1.0:
                 continue
-            ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-                       if entry.get(INTENT_NAME_KEY) != forced]
-            top = {INTENT_NAME_KEY: forced, "confidence": 1.0}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+            force_intent(message, forced)
         return messages

@@ -20,9 +20,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.forced_intent import force_intent
 
 FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"
@@ -88,11 +90,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
                 continue
-            top = {INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": 1.0}
-            ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-                       if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+            force_intent(message, FALLBACK_INTENT)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
