@@ -21,7 +21,9 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
 
 # Everything the trained model depends on: retrain only when one of these changes.
-MODEL_INPUTS := config.yml domain.yml $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.jsonl' \) 2>/dev/null | sort)
+KNOWLEDGE_QUESTIONS := data/nlu/knowledge_questions.yml
+ENTRY_FILES := $(sort $(wildcard knowledge/data/entries/*.yml))
+MODEL_INPUTS := config.yml domain.yml $(KNOWLEDGE_QUESTIONS) $(shell find data bot/nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.jsonl' \) ! -name knowledge_questions.yml 2>/dev/null | sort)
 KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
 
 # Commas would split the call's argument: step texts use none.
@@ -78,6 +80,11 @@ $(STAMPS)/knowledge: $(STAMPS)/python $(KNOWLEDGE_INPUTS)
 	$(PY) -m knowledge build
 	@touch $@
 
+# The ask_general training examples come from the knowledge entries' example questions.
+$(KNOWLEDGE_QUESTIONS): $(STAMPS)/python $(ENTRY_FILES) bot/nlu/knowledge_questions.py
+	$(call step,Writing the ask_general training examples from the knowledge entries)
+	$(PY) -m bot.nlu.knowledge_questions
+
 train: $(MODEL)
 
 $(MODEL): $(STAMPS)/python $(MODEL_INPUTS)
@@ -101,7 +108,7 @@ test-unit: $(STAMPS)/python
 	$(call step,Test 1/4: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))
 	$(PY) -m pytest -m "not servers and not browser and not model" -q
 
-validate: $(STAMPS)/python
+validate: $(STAMPS)/python $(KNOWLEDGE_QUESTIONS)
 	$(call step,Test 2/4: checking training data and domain (rasa data validate --fail-on-warnings))
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 	$(call step,Checking that no sentence is copied from the reference articles)

@@ -67,7 +67,7 @@ class ActionAnswer(Action):
                 say_answer(dispatcher, query.treatment_for(stage, basis.system, facts["site"]))
                 dispatcher.utter_message(response="utter_not_medical_advice")
         dispatcher.utter_message(response="utter_offer_next")
-        return [SlotSet("stage", result.stage)]
+        return [SlotSet("answer_mode", "answered")]
 
     @staticmethod
     def basis(

@@ -14,6 +14,11 @@ from knowledge import query
 # Facts the extractor marks "unknown" only when the patient names them ("I don't know the
 # size"); a vaguer doubt about spread answers whatever spread question was asked.
 NAMED_DOUBTS = ("size_cm", "grade")
+# Replies meant as an answer to the form's question; a question or a safety message is not a miss.
+ANSWER_INTENTS = ("inform", "affirm", "deny", "out_of_scope", "correct")
+# After this many replies that did not answer a question, the fact is left open.
+MAX_MISSES = 2
+MISSES_SLOT = "unanswered_count"
 
 
 def _shown(value: Any) -> Text:
@@ -59,6 +64,7 @@ class ValidateTumorForm(FormValidationAction):
         shows it was the size, so the extent stays open and is asked again.
         """
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        events = self.handle_misses(events, dispatcher, tracker)
         requested = tracker.get_slot("requested_slot")
         doubted = {e.get("entity") for e in tracker.latest_message.get("entities", [])
                    if e.get("value") == UNKNOWN and e.get("entity") in NAMED_DOUBTS}
@@ -67,6 +73,33 @@ class ValidateTumorForm(FormValidationAction):
             return events
         dispatcher.utter_message(response="utter_other_fact_left_open")
         return [SlotSet(requested, None) if event == misread else event for event in events]
+
+    @staticmethod
+    def handle_misses(events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """Returns the events, counting a reply that did not answer the question asked.
+
+        A place that could be several sites ("abdomen") gets one question that explains the
+        choices; after MAX_MISSES replies that did not answer, the fact is left open (the
+        answer then gives every stage still possible) instead of asking a third time.
+        """
+        requested = tracker.get_slot("requested_slot")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answered = any(e.get("name") == requested and e.get("value") is not None for e in events)
+        if not requested or answered:
+            return events + [SlotSet(MISSES_SLOT, 0)] if tracker.get_slot(MISSES_SLOT) else events
+        if intent not in ANSWER_INTENTS:
+            return events
+        misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
+        if misses >= MAX_MISSES:
+            dispatcher.utter_message(response=f"utter_left_open_{requested}")
+            return events + [SlotSet(requested, UNKNOWN), SlotSet(MISSES_SLOT, 0)]
+        unclear = [e.get("value") for e in tracker.latest_message.get("entities", [])
+                   if e.get("entity") == "site_unclear"]
+        if requested == "site" and unclear:
+            dispatcher.utter_message(response=f"utter_clarify_site_{unclear[0]}")
+        else:
+            dispatcher.utter_message(response="utter_value_not_understood")
+        return events + [SlotSet(MISSES_SLOT, misses)]
 
     def validate_size_cm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,4 +1,4 @@
-"""Command line: `python -m knowledge build | topics | stage [--jsonl | --system ... --size-cm ...]`."""
+"""Command line: `python -m knowledge build | entries | stage [--jsonl | --system ... --size-cm ...]`."""
 from __future__ import annotations
 
 import argparse
@@ -55,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--db-url", help="SQLAlchemy URL (default: $KNOWLEDGE_DB_URL or var/knowledge.db)")
     build_cmd.set_defaults(run=_build)
 
-    topics_cmd = commands.add_parser("topics", help="list the general topics")
-    topics_cmd.set_defaults(run=_topics)
+    entries_cmd = commands.add_parser("entries", help="list the question-and-answer entries by area")
+    entries_cmd.set_defaults(run=_entries)
 
     stage = commands.add_parser("stage", help="stage one case, or a stream of JSON cases with --jsonl")
     stage.add_argument("--jsonl", action="store_true",
@@ -83,10 +83,12 @@ def _build(args, parser) -> int:
     return 0
 
 
-def _topics(args, parser) -> int:
-    """Print the topic names and titles."""
-    for name, title in query.topics():
-        print(f"{name:24} {title}")
+def _entries(args, parser) -> int:
+    """Print the entry ids and questions, by area."""
+    for area, title, items in query.areas():
+        print(f"# {title} ({area})")
+        for item in items:
+            print(f"{item.id}\t{item.question}")
     return 0
 
 

@@ -6,12 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
+
+from knowledge.entry_files import AreaFileModel, SourceFileModel, problem_of
 
 from knowledge.facts import EXTENTS, FACT_NAMES, GRADES, SITES
 from knowledge.staging import UNKNOWN_SITE, Category, FactSpec, Rule, RuleBook, SiteUse, System, uncovered
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STAGING_DIR = "staging"
+ENTRIES_DIR = "entries"
+SOURCES_DIR = "sources"
 VOCABULARY_FILE = "vocabulary.yml"
 MAX_TEXT_CHARS = 1000
 DEFAULT_SITE = "default"
@@ -75,11 +80,12 @@ def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     """Return the checked content of every data file, or raise DataFileError."""
     data_dir = Path(data_dir)
     sources = _read_sources(data_dir / "sources.yml")
+    sources += _read_source_files(sorted((data_dir / SOURCES_DIR).glob("*.yml")), {s["id"] for s in sources})
     known = {s["id"] for s in sources}
     reader = _Reader(known)
     book, sites = _read_staging(data_dir / STAGING_DIR, known)
     reader.messages.update({f"staging.{k}": v for k, v in book.messages.items()})
-    reader.read_topics(data_dir / "topics.yml")
+    reader.read_entry_files(sorted((data_dir / ENTRIES_DIR).glob("*.yml")))
     reader.read_treatment(data_dir / "treatment.yml", book)
     reader.read_survival(data_dir / "survival.yml", book)
     reader.read_recurrence(data_dir / "recurrence.yml")
@@ -140,6 +146,23 @@ def _id_list(path, entry_id, item: dict, key: str, allowed, required=True) -> li
         if name not in allowed:
             raise DataFileError(path, entry_id, f"'{key}' names unknown {name!r}")
     return list(value)
+
+
+def _read_source_files(paths, known: set) -> list:
+    """Return the sources of the extra source files (schema: knowledge.entry_files.SourceFileModel)."""
+    rows = []
+    for path in paths:
+        content = _load(path)
+        try:
+            parsed = SourceFileModel.parse_obj(content)
+        except ValidationError as error:
+            raise DataFileError(path, *problem_of(error, content)) from None
+        for source in parsed.sources:
+            if source.id in known:
+                raise DataFileError(path, source.id, "this source id is already defined in another file")
+            known.add(source.id)
+            rows.append(source.dict())
+    return rows
 
 
 def _read_sources(path: Path) -> list:
@@ -220,11 +243,32 @@ class _Reader:
                 check_target(f"stage_groups.{system_id}.{stage}", target)
                 self.stage_maps.append((purpose, system_id, stage, target))
 
-    def read_topics(self, path):
-        """Read topics.yml."""
-        seen = set()
-        for item in _section(path, _load(path), "topics"):
-            self.entry(path, "topic", item, seen)
+    def read_entry_files(self, paths):
+        """Read the question-and-answer entries, one file per area (schema: knowledge.entry_files)."""
+        seen_ids, seen_areas = set(), set()
+        for path in paths:
+            content = _load(path)
+            try:
+                area = AreaFileModel.parse_obj(content)
+            except ValidationError as error:
+                raise DataFileError(path, *problem_of(error, content)) from None
+            if area.area in seen_areas:
+                raise DataFileError(path, area.area, "another file already holds this area")
+            seen_areas.add(area.area)
+            for entry in area.entries:
+                if entry.id in seen_ids:
+                    raise DataFileError(path, entry.id, "id is used by another entry")
+                seen_ids.add(entry.id)
+                unknown = [s for s in entry.sources if s not in self.known_sources]
+                if unknown:
+                    raise DataFileError(path, entry.id, f"unknown source(s): {', '.join(unknown)}")
+                self.entries.append(EntryData(
+                    kind="entry", id=entry.id, title=entry.question, text=entry.answer, sources=entry.sources,
+                    attrs={"area": area.area, "area_title": area.title, "examples": entry.examples,
+                           "reviewed": entry.reviewed.isoformat(), "covered": entry.covered, "safety": area.safety, "names": entry.names,
+                           "personalises": entry.personalises}))
+        if not seen_ids:
+            raise DataFileError(ENTRIES_DIR, "(folder)", "no entry files found")
 
     def read_treatment(self, path, book):
         """Read treatment.yml: texts per group and site, notes per site, and the stage map."""

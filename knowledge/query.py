@@ -28,6 +28,9 @@ from knowledge.staging import UNKNOWN_SITE, StageResult  # noqa: F401  (StageRes
 
 _ready: set = set()
 _rulebooks: dict = {}
+_entry_lists: dict = {}
+_indexes: dict = {}
+_gates: dict = {}
 
 
 @dataclass(frozen=True)
@@ -216,19 +219,82 @@ def recurrence_for(site=None) -> Answer:
         return Answer(f"{entry.text} {caveat}", _citations(session, [entry]))
 
 
-def topic(name: str) -> Answer:
-    """Return the answer for a general topic; raises KeyError for an unknown name."""
-    with _session() as session:
-        entry = session.get(Entry, {"kind": "topic", "id": name})
-        if entry is None:
-            raise KeyError(f"unknown topic {name!r}")
-        return Answer(entry.text, _citations(session, [entry]))
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    """A question-and-answer entry, as the bot, the exports and the answer desk show it."""
+
+    id: str
+    area: str
+    area_title: str
+    question: str
+    answer: str
+    sources: list
+    reviewed: str
+    covered: bool
+    personalises: str | None
+    examples: list
+    names: list = field(default_factory=list)
+    safety: bool = False
+
+    @property
+    def source_line(self) -> str:
+        """Return "Source: A; B" for the entry's sources."""
+        return Answer(self.answer, self.sources).source_line
+
+    def to_dict(self) -> dict:
+        """Return the entry as plain data for JSON exports (examples left out)."""
+        return {"id": self.id, "area": self.area, "area_title": self.area_title, "question": self.question,
+                "answer": self.answer, "sources": list(self.sources), "reviewed": self.reviewed,
+                "covered": self.covered}
 
 
-def topics() -> list:
-    """Return (name, title) for every general topic, in file order."""
-    with _session() as session:
-        return [(e.id, e.title) for e in _entries(session, "topic")]
+def entries() -> list:
+    """Return every question-and-answer entry, in file order (loaded once per process)."""
+    url = database_url()
+    if url not in _entry_lists:
+        with _session() as session:
+            _entry_lists[url] = [
+                KnowledgeEntry(id=e.id, area=e.attrs["area"], area_title=e.attrs["area_title"], question=e.title,
+                               answer=e.text, sources=_citations(session, [e]), reviewed=e.attrs["reviewed"],
+                               covered=e.attrs["covered"], personalises=e.attrs.get("personalises"),
+                               examples=list(e.attrs["examples"]), names=list(e.attrs.get("names") or []),
+                               safety=bool(e.attrs.get("safety")))
+                for e in _entries(session, "entry")]
+    return _entry_lists[url]
+
+
+def entry(entry_id: str) -> KnowledgeEntry:
+    """Return one entry by id; raises KeyError for an unknown id."""
+    for candidate in entries():
+        if candidate.id == entry_id:
+            return candidate
+    raise KeyError(f"unknown entry {entry_id!r}")
+
+
+def areas() -> list:
+    """Return (area id, area title, entries) for every area, in file order."""
+    grouped: dict = {}
+    for item in entries():
+        grouped.setdefault((item.area, item.area_title), []).append(item)
+    return [(area, title, items) for (area, title), items in grouped.items()]
+
+
+def condition_gate():
+    """Return the check for questions about conditions the knowledge base does not cover (built once per process)."""
+    url = database_url()
+    if url not in _gates:
+        from knowledge.retrieval import ConditionGate, settings
+        _gates[url] = ConditionGate([(e.id, e.names) for e in entries() if e.names], settings()["covered_terms"])
+    return _gates[url]
+
+
+def question_index():
+    """Return the similarity index over every entry's question and examples (built once per process)."""
+    url = database_url()
+    if url not in _indexes:
+        from knowledge.retrieval import QuestionIndex
+        _indexes[url] = QuestionIndex([(e.id, text) for e in entries() for text in [e.question, *e.examples, e.answer]])
+    return _indexes[url]
 
 
 def sources() -> list:
@@ -257,6 +323,9 @@ def reset_cache() -> None:
     """Forget loaded rule tables and build checks, e.g. after rebuilding the database."""
     _ready.clear()
     _rulebooks.clear()
+    _entry_lists.clear()
+    _indexes.clear()
+    _gates.clear()
 
 
 def _session() -> Session:

@@ -4,6 +4,12 @@ A system sorts each fact into categories (size bins, grades, node and spread sta
 extent). An unknown fact may be any of its categories, so the engine tries every
 combination, collects the stages the rules give, and reports one stage only when they all
 agree. Nothing here knows a particular stage; the rules are data.
+
+A system may narrow what an unknown fact can be (when_unknown). When it counts an unknown
+value as a category a known answer also means (AJCC 8th edition: unknown lymph nodes are N0),
+the explanation says so and names the stage the other categories would give. Messages are
+data too: a message named "<key>.<system id>" replaces "<key>" for that system, and
+"scope.<system id>" is added to every stage that system gives.
 """
 from __future__ import annotations
 
@@ -194,17 +200,19 @@ def stage_case(book: RuleBook, case: Case) -> StageResult:
     stages = stages_of(system, applied)
     notes = _answer_notes(system, case)
     messages = book.messages
+    scope = messages.get(f"scope.{system.id}")
     if not stages:
         conflicts = _unique(rule.explanation for rule in applied)
         text = messages["stage_conflict"].format(conflicts="; ".join(conflicts))
-        return StageResult(None, [], system.id, _join(text, *notes))
+        return StageResult(None, [], system.id, _join(text, *notes, scope))
+    notes += _counted_unknown_notes(book, system, use.table, case)
     if len(stages) > 1:
         text = messages["stage_several"].format(stages=_or_list(stages), system=system.short_name, year=system.year)
         needed = facts_needed(book, case)
         if needed:
             labels = [system.facts[name].label for name in needed]
             text = _join(text, messages["stage_narrow"].format(facts=and_list(labels)))
-        return StageResult(None, stages, system.id, _join(text, *notes))
+        return StageResult(None, stages, system.id, _join(text, *notes, scope))
     used = _unique_rules(rule for rule in applied if rule.stage)
     if len(used) == 1:
         why = used[0].explanation
@@ -216,7 +224,7 @@ def stage_case(book: RuleBook, case: Case) -> StageResult:
             system=system.short_name, year=system.year)
     near = _near_cutoff_note(book, system, use.table, case, stages[0])
     return StageResult(
-        stages[0], stages, system.id, _join(text, *notes, near),
+        stages[0], stages, system.id, _join(text, *notes, near, scope),
         rule=",".join(f"{system.id}:{rule.id}" for rule in used),
         edition_note=_edition_note(book, system, case, stages[0]),
     )
@@ -255,8 +263,44 @@ def _near_cutoff_note(book: RuleBook, system: System, table: str, case: Case, st
         others = stages_of(system, outcomes(system, table, domains(system, across)))
         if len(others) == 1 and others[0] != stage:
             key = "on_cutoff" if size == cutoff else "near_cutoff"
-            return book.messages[key].format(size=f"{size:g}", cutoff=f"{cutoff:g}", stage=others[0])
+            return _message(book, key, system).format(
+                size=f"{size:g}", cutoff=f"{cutoff:g}", stage=others[0], current=stage)
     return None
+
+
+def _counted_unknown_notes(book: RuleBook, system: System, table: str, case: Case) -> list:
+    """Return a note per unknown fact the system counts as a known category, when that hides a stage.
+
+    Such a fact (when_unknown lists categories that answers also mean, as N0 means "no") is
+    settled by the system's rule, so it is not asked; the note names the rule and the stage
+    the fact's other categories would give, unless that stage is already a possible one. A
+    category of its own for unknown values (FIGO's "not stated", which no answer means)
+    assumes nothing and gets no note.
+    """
+    fact_domains = domains(system, case)
+    current = stages_of(system, outcomes(system, table, fact_domains))
+    notes = []
+    for name, spec in system.facts.items():
+        if case.value(name) is not None or not spec.when_unknown:
+            continue
+        counted = [c for c in spec.categories if c.code in spec.when_unknown]
+        if not all(c.accepts for c in counted):
+            continue
+        others = [c for c in spec.categories if c.code not in spec.when_unknown]
+        if not others:
+            continue
+        other_stages = stages_of(system, outcomes(system, table, {**fact_domains, name: tuple(c.code for c in others)}))
+        if set(other_stages) - set(current):
+            notes.append(_message(book, "unknown_counted", system).format(
+                fact=spec.label[:1].upper() + spec.label[1:], system=system.short_name, year=system.year,
+                category=_or_list(c.label for c in counted), code=_or_list(c.code for c in counted),
+                other=_or_list(c.label for c in others), stages=_or_list(other_stages)))
+    return notes
+
+
+def _message(book: RuleBook, key: str, system: System) -> str:
+    """Return the message template for a key, the system's own version ("<key>.<system id>") first."""
+    return book.messages.get(f"{key}.{system.id}", book.messages[key])
 
 
 def _edition_note(book: RuleBook, system: System, case: Case, stage: str) -> str | None:
@@ -267,13 +311,16 @@ def _edition_note(book: RuleBook, system: System, case: Case, stage: str) -> str
     use = other.site_use(case.site)
     if use.table is None:
         return use.no_stage_group
-    stages = stages_of(other, outcomes(other, use.table, domains(other, case.with_system(other.id))))
+    other_case = case.with_system(other.id)
+    stages = stages_of(other, outcomes(other, use.table, domains(other, other_case)))
     if not stages:
         return None
     if len(stages) > 1:
-        return book.messages["edition_several"].format(other=other.short_name, year=other.year, stages=_or_list(stages))
-    key = "edition_same" if stages[0] == stage else "edition_single"
-    return book.messages[key].format(other=other.short_name, year=other.year, stage=stages[0])
+        text = book.messages["edition_several"].format(other=other.short_name, year=other.year, stages=_or_list(stages))
+    else:
+        key = "edition_same" if stages[0] == stage else "edition_single"
+        text = book.messages[key].format(other=other.short_name, year=other.year, stage=stages[0])
+    return _join(text, *_counted_unknown_notes(book, other, use.table, other_case))
 
 
 def _answer_notes(system: System, case: Case) -> list:

@@ -1,15 +1,17 @@
-"""Write everything the knowledge base covers as an FAQ page, each answer with its source.
+"""Write everything the knowledge base covers as an FAQ, each answer with its sources and reviewed date.
 
 The text is the same the bot sends (knowledge.query), so a moderator can link or paste it.
+Entries are grouped by area; the answers by stage and site follow.
 Examples:
   python -m bot faq --format markdown --output FAQ.md
   python -m bot faq --format html --output faq.html
+  python -m bot faq --format json --output faq.json     # for scripts: every entry as data
 """
 from __future__ import annotations
 
 import argparse
 import datetime
-import html
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from bot.cli import CommandError
 
-HELP = "write the knowledge base as an FAQ page (markdown or html)"
+HELP = "write the knowledge base as an FAQ (markdown, html or json)"
 
 PAGE_TITLE = "Leiomyosarcoma and soft tissue sarcoma: questions and answers"
 DISCLAIMER = (
@@ -39,11 +41,12 @@ STAGE_UNKNOWN = "When the stage is not known yet"
 
 @dataclass
 class Entry:
-    """One question: a heading, the answer text and its source line."""
+    """One question: a heading, the answer text, its source line and when it was reviewed."""
 
     heading: str
     text: str
     source_line: str
+    reviewed: Optional[str] = None
 
 
 @dataclass
@@ -94,13 +97,10 @@ def collect_sections() -> Tuple[List[Section], str]:
     """Returns the FAQ sections read from knowledge.query, and the date of its newest source."""
     from knowledge import query
 
-    topics = Section("About the illness", [
-        Entry(title, answer.text, answer.source_line)
-        for name, title in query.topics()
-        for answer in [query.topic(name)]
-    ])
     sections = [
-        topics,
+        Section(title, [Entry(e.question, e.answer, e.source_line, e.reviewed) for e in items])
+        for _, title, items in query.areas()
+    ] + [
         treatment_section(query, None, "Treatment by stage"),
         treatment_section(query, "uterus", "Treatment by stage for LMS of the uterus"),
         Section("How often it comes back", grouped(
@@ -142,64 +142,47 @@ def render_markdown(sections: List[Section], generated: datetime.date, knowledge
             for kind, content in blocks(entry.text):
                 lines += ([f"- {item}" for item in content] if kind == "ul" else [content]) + [""]
             lines += [f"_{entry.source_line}_", ""]
+            if entry.reviewed:
+                lines += [f"_Reviewed {entry.reviewed}_", ""]
     return "\n".join(lines)
 
 
 def render_html(sections: List[Section], generated: datetime.date, knowledge_date: str) -> str:
-    """Returns the FAQ as a standalone HTML page with every text escaped."""
-    e = html.escape
-    body: List[str] = [f"<h1>{e(PAGE_TITLE)}</h1>",
-                       f'<p class="note">{e(introduction(generated, knowledge_date))}</p>',
-                       '<nav aria-label="Contents"><ul>']
-    body += [f'<li><a href="#section-{number}">{e(section.heading)}</a></li>'
-             for number, section in enumerate(sections, 1)]
-    body.append("</ul></nav>")
-    for number, section in enumerate(sections, 1):
-        body.append(f'<section id="section-{number}">\n<h2>{e(section.heading)}</h2>')
-        for entry in section.entries:
-            body.append(f"<h3>{e(entry.heading)}</h3>")
-            for kind, content in blocks(entry.text):
-                if kind == "ul":
-                    body.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in content) + "</ul>")
-                else:
-                    body.append(f"<p>{e(content)}</p>")
-            body.append(f'<p class="source">{e(entry.source_line)}</p>')
-        body.append("</section>")
-    return HTML_PAGE.format(title=e(PAGE_TITLE), body="\n".join(body))
+    """Returns the FAQ as a standalone HTML page (bot/web/faq.html.j2, every text escaped)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                              autoescape=select_autoescape(default=True, default_for_string=True))
+    return environment.get_template("faq.html.j2").render(
+        title=PAGE_TITLE, introduction=introduction(generated, knowledge_date), sections=sections, blocks=blocks)
 
 
-HTML_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-  html {{ font-size: 18px; }}
-  body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-         line-height: 1.55; color: #111; background: #fff; max-width: 46rem;
-         margin: 0 auto; padding: 1rem; }}
-  h1 {{ font-size: 1.6rem; }}
-  h2 {{ font-size: 1.35rem; margin-top: 2rem; border-bottom: 2px solid #0b3d91; }}
-  h3 {{ font-size: 1.1rem; margin-bottom: 0.25rem; }}
-  a {{ color: #0b3d91; }}
-  .note {{ background: #f1f3f5; padding: 0.75rem; border-radius: 6px; }}
-  .source {{ font-style: italic; color: #333; }}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
+def render_json(sections: List[Section], generated: datetime.date, knowledge_date: str) -> str:
+    """Returns every entry as JSON: area, question, answer, sources and reviewed date."""
+    from knowledge import query
 
-RENDERERS: Dict[str, Callable[..., str]] = {"markdown": render_markdown, "html": render_html}
+    return json.dumps({
+        "title": PAGE_TITLE,
+        "disclaimer": DISCLAIMER,
+        "generated": generated.isoformat(),
+        "knowledge_date": knowledge_date,
+        "entries": [entry.to_dict() for entry in query.entries()],
+        "answers_by_stage_and_site": [
+            {"section": section.heading, "heading": entry.heading, "answer": entry.text,
+             "source_line": entry.source_line}
+            for section in sections[len(query.areas()):] for entry in section.entries],
+    }, indent=2, ensure_ascii=False) + "\n"
+
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "web"
+
+RENDERERS: Dict[str, Callable[..., str]] = {"markdown": render_markdown, "html": render_html, "json": render_json}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Adds --format and --output."""
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown",
-                        help="markdown (default) or html")
+                        help="markdown (default), html or json")
     parser.add_argument("--output", type=Path, help="file to write (default: print)")
 
 

@@ -10,6 +10,8 @@ from bot.nlu.patterns_loader import load_yaml
 
 SPREAD_WORDS = ("SPREAD", "METS")
 ORIGIN_PHRASES = ("BEYOND_UTERUS", "EXTENT_CONFINED")
+# "no spots in the abdomen" says where it has not spread, not where it started.
+NEGATIONS = ("no", "not", "n't", "nothing", "none", "without", "clear")
 
 
 def _blocked(span: Span, rules: dict) -> bool:
@@ -47,3 +49,17 @@ def read_sites(spans: List[Span], clauses: List[Clause], spread_reported: Set[in
             continue
         facts.append(make_fact("site", span.id_, span))
     return facts
+
+
+def read_unclear_sites(spans: List[Span], sites: List[Dict]) -> List[Dict]:
+    """Return a site_unclear fact for a place that could be several sites ("abdomen"), when no site was read."""
+    if sites:
+        return []
+    others = [s for s in spans if s.label_ not in ("SITE_UNCLEAR", "SITE")]
+    for span in filter_spans([s for s in spans if s.label_ == "SITE_UNCLEAR"]):
+        # "spread to the pelvic lymph nodes" is about spread, not about where it started.
+        inside_another = any(o.start <= span.start and span.end <= o.end for o in others)
+        negated = any(token.lower_ in NEGATIONS for token in span.doc)
+        if not inside_another and not negated and not is_denied(span):
+            return [make_fact("site_unclear", span.id_, span)]
+    return []

@@ -4,7 +4,7 @@ from spacy.tokens import Doc
 
 from bot.nlu.clauses import split_clauses
 from bot.nlu.grades import read_grades
-from bot.nlu.sites import read_sites
+from bot.nlu.sites import read_sites, read_unclear_sites
 from bot.nlu.sizes import read_numbers, read_sizes
 from bot.nlu.spread import read_spread
 from bot.nlu.stages import read_stages
@@ -22,8 +22,9 @@ def tumor_facts(doc: Doc) -> Doc:
     spans = list(doc.spans.get(SPANS_KEY, []))
     clauses = split_clauses(doc)
     spread = read_spread(doc, spans, clauses)
+    sites = read_sites(spans, clauses, spread["reported"])
     facts = (read_sizes(spans) + read_numbers(doc, spans) + read_grades(spans)
-             + read_sites(spans, clauses, spread["reported"]) + spread["facts"] + read_stages(spans))
+             + sites + read_unclear_sites(spans, sites) + spread["facts"] + read_stages(spans))
     facts += read_unknowns(spans, facts)
     seen, unique = set(), []
     for fact in sorted(facts, key=lambda f: (f["start"], f["end"])):

@@ -2,20 +2,28 @@
 from rasa_sdk.events import SlotSet
 
 from actions.answer import ActionAnswer
-from actions.answer_topic import ActionAnswerTopic
+from actions.answer_question import ActionAnswerQuestion
 from actions.fallback import ActionFallback
 from tests.actions.conftest import make_tracker, responses
 
 THIGH_6CM_G3 = {"site": "trunk_extremity", "size_cm": 6.0, "grade": "3", "nodes": "no", "metastasis": "no"}
 
 
+ANSWERED = [SlotSet("answer_mode", "answered")]
+
+
 async def answer(slots, dispatcher):
     return await ActionAnswer().run(dispatcher, make_tracker(slots=slots), {})
 
 
+def stage_said(dispatcher):
+    """Returns the single stage the answer named, or None when it named none."""
+    return next((m["stage"] for m in dispatcher.messages if m.get("response") == "utter_stage_single"), None)
+
+
 async def test_a_single_stage_names_the_rule_and_the_8th_edition(dispatcher):
     events = await answer({**THIGH_6CM_G3, "question": "stage"}, dispatcher)
-    assert events == [SlotSet("stage", "III")]
+    assert events == ANSWERED and stage_said(dispatcher) == "III"
     assert responses(dispatcher) == ["utter_stage_single", "utter_edition_note", "utter_offer_next"]
     first = dispatcher.messages[0]
     assert first["stage"] == "III"
@@ -25,12 +33,14 @@ async def test_a_single_stage_names_the_rule_and_the_8th_edition(dispatcher):
 
 async def test_exactly_5_cm_grade_1_is_stage_ia(dispatcher):
     slots = {**THIGH_6CM_G3, "size_cm": 5.0, "grade": "1", "question": "stage"}
-    assert await answer(slots, dispatcher) == [SlotSet("stage", "IA")]
+    assert await answer(slots, dispatcher) == ANSWERED
+    assert stage_said(dispatcher) == "IA"
 
 
 async def test_an_unknown_grade_gives_every_possible_stage_and_where_to_look(dispatcher):
     slots = {**THIGH_6CM_G3, "grade": "unknown", "question": "stage"}
-    assert await answer(slots, dispatcher) == [SlotSet("stage", None)]
+    assert await answer(slots, dispatcher) == ANSWERED
+    assert stage_said(dispatcher) == None
     assert responses(dispatcher)[:2] == ["utter_stage_possible", "utter_where_to_find_facts"]
     text = dispatcher.messages[0]["explanation"]
     for stage in ("IB", "IIB", "III"):
@@ -39,7 +49,8 @@ async def test_an_unknown_grade_gives_every_possible_stage_and_where_to_look(dis
 
 async def test_treatment_at_stage_iv_is_the_stage_iv_guidance(dispatcher):
     slots = {"site": "trunk_extremity", "metastasis": "yes", "question": "treatment"}
-    assert await answer(slots, dispatcher) == [SlotSet("stage", "IV")]
+    assert await answer(slots, dispatcher) == ANSWERED
+    assert stage_said(dispatcher) == "IV"
     names = responses(dispatcher)
     assert names[0] == "utter_stage_single"
     treatment = dispatcher.messages[names.index("utter_answer_with_source")]
@@ -61,15 +72,16 @@ async def test_recurrence_elsewhere_is_about_40_percent(dispatcher):
 
 async def test_survival_for_distant_uterine_lms_marks_the_distant_figure(dispatcher):
     slots = {"site": "uterus", "extent": "distant", "question": "survival"}
-    assert await answer(slots, dispatcher) == [SlotSet("stage", "IVB")]
+    assert await answer(slots, dispatcher) == ANSWERED
+    assert stage_said(dispatcher) == "IVB"
     survival = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
     assert "12%" in survival["answer"] and "60%" in survival["answer"]
     assert "American Cancer Society" in survival["source_line"]
 
 
-async def test_a_topic_intent_answers_that_topic_with_its_source(dispatcher):
-    tracker = make_tracker(intent="topic_gist", text="what is a gist")
-    await ActionAnswerTopic().run(dispatcher, tracker, {})
+async def test_a_general_question_answers_its_entry_with_its_source(dispatcher):
+    tracker = make_tracker(intent="ask_general", text="what is a gist")
+    assert await ActionAnswerQuestion().run(dispatcher, tracker, {}) == ANSWERED
     assert responses(dispatcher) == ["utter_answer_with_source"]
     assert "GIST" in dispatcher.messages[0]["answer"]
 
@@ -100,8 +112,8 @@ def test_every_response_the_actions_use_exists_in_the_domain(domain):
 
 async def test_answers_fill_the_response_template_instead_of_replacing_it(dispatcher):
     # Regression: passing the answer as `text=` made Rasa send it bare, without the source line.
-    tracker = make_tracker(intent="topic_coping", text="how do i cope")
-    await ActionAnswerTopic().run(dispatcher, tracker, {})
+    tracker = make_tracker(intent="ask_general", text="how do i cope with this diagnosis")
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
     message = dispatcher.messages[0]
     assert message["text"] is None and message["response"] == "utter_answer_with_source"
     assert message["answer"] and message["source_line"].startswith("Source:")
@@ -110,7 +122,8 @@ async def test_answers_fill_the_response_template_instead_of_replacing_it(dispat
 async def test_treatment_is_specific_when_every_possible_stage_is_treated_alike(dispatcher):
     # size unknown, grade 3, no spread: IIA or III, both treated as stages II-III
     slots = {**THIGH_6CM_G3, "size_cm": "unknown", "question": "treatment"}
-    assert await answer(slots, dispatcher) == [SlotSet("stage", None)]
+    assert await answer(slots, dispatcher) == ANSWERED
+    assert stage_said(dispatcher) == None
     treatment = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
     assert "II-III" in treatment["answer"] and "Stage IV" not in treatment["answer"]
 
@@ -150,7 +163,7 @@ def test_survival_and_recurrence_questions_need_no_staging_facts():
 
 async def test_a_stated_stage_answers_treatment_without_the_tumor_facts(dispatcher):
     events = await answer({"site": "trunk_extremity", "stated_stage": "III", "question": "treatment"}, dispatcher)
-    assert events == [SlotSet("stage", None)]
+    assert events == ANSWERED and stage_said(dispatcher) == None
     names = responses(dispatcher)
     assert names[0] == "utter_stated_stage_used" and "utter_stage_possible" not in names
     assert dispatcher.messages[0]["stage"] == "III" and "AJCC 7th edition" in dispatcher.messages[0]["system"]

@@ -140,3 +140,48 @@ async def test_a_fact_and_a_named_doubt_in_one_answer_need_no_apology(dispatcher
     events = await FORM.get_validation_events(dispatcher, tracker, domain)
     assert SlotSet("grade", "3") in events and SlotSet("size_cm", "unknown") in events
     assert responses(dispatcher) == []
+
+
+def _unanswered_tracker(requested, text, entities, slots=None, intent="inform"):
+    tracker = make_tracker(slots={"question": "stage", **(slots or {}), "requested_slot": requested},
+                           intent=intent, text=text, entities=entities, active_loop="tumor_form")
+    tracker.events.extend([{"event": "action", "name": "tumor_form"}, {"event": "user", "text": text}])
+    return tracker
+
+
+async def test_abdomen_gets_one_question_that_explains_the_choices(dispatcher, domain):
+    # Regression: "abdomen" was answered with "let me ask again" and the same question, ten times.
+    tracker = _unanswered_tracker("site", "abdomen", [{"entity": "site_unclear", "value": "abdomen"}])
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_clarify_site_abdomen"]
+    assert SlotSet("unanswered_count", 1) in events
+
+
+async def test_a_second_miss_leaves_the_fact_open_instead_of_asking_a_third_time(dispatcher, domain):
+    tracker = _unanswered_tracker("site", "somewhere inside", [], slots={"unanswered_count": 1})
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_left_open_site"]
+    assert SlotSet("site", "unknown") in events and SlotSet("unanswered_count", 0) in events
+
+
+async def test_a_question_during_the_form_is_not_counted_as_a_miss(dispatcher, domain):
+    tracker = _unanswered_tracker("site", "what is gist?", [], intent="ask_general")
+    assert await FORM.get_validation_events(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == []
+
+
+async def test_an_answer_resets_the_miss_count(dispatcher, domain):
+    tracker = _unanswered_tracker("site", "my thigh", [{"entity": "site", "value": "trunk_extremity"}],
+                                  slots={"unanswered_count": 1, "site": "trunk_extremity"})
+    tracker.events.append({"event": "slot", "name": "site", "value": "trunk_extremity"})
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert SlotSet("unanswered_count", 0) in events
+
+
+def test_every_fact_the_form_asks_can_be_left_open_and_every_unclear_site_explained(domain):
+    from bot.nlu.patterns_loader import load_yaml
+
+    for slot in domain["forms"]["tumor_form"]["required_slots"]:
+        assert f"utter_left_open_{slot}" in domain["responses"]
+    for unclear in load_yaml("site.yml")["SITE_UNCLEAR"]:
+        assert f"utter_clarify_site_{unclear}" in domain["responses"]

@@ -27,15 +27,17 @@ def knowledge(knowledge_url, monkeypatch):
     return query
 
 
-def test_markdown_has_every_topic_with_its_source(knowledge, capsys):
+def test_markdown_has_every_entry_with_its_source_and_review_date_grouped_by_area(knowledge, capsys):
     assert main(["faq", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
 
     assert out.startswith("# Leiomyosarcoma and soft tissue sarcoma: questions and answers")
     assert f"newest source is dated {knowledge.knowledge_date()}" in out
-    for name, title in knowledge.topics():
-        assert f"### {title}\n" in out
-        assert f"_{knowledge.topic(name).source_line}_" in out
+    for _, area_title, items in knowledge.areas():
+        assert f"## {area_title}\n" in out
+        for item in items:
+            assert f"### {item.question}\n" in out
+            assert f"_{item.source_line}_\n\n_Reviewed {item.reviewed}_" in out
     for heading in ("## Treatment by stage (", "## Treatment by stage for LMS of the uterus (",
                     "## How often it comes back", "## Survival figures"):
         assert heading in out
@@ -53,9 +55,9 @@ def test_html_is_a_standalone_escaped_page(knowledge, tmp_path, capsys):
     assert page.startswith("<!doctype html>")
     assert '<html lang="en">' in page and 'name="viewport"' in page
     assert "<script" not in page and "http" not in page.split("<body>")[0]
-    title = knowledge.topics()[0][1]
-    assert f"<h3>{html.escape(title)}</h3>" in page
-    assert html.escape(knowledge.topic(knowledge.topics()[0][0]).source_line) in page
+    first = knowledge.entries()[0]
+    assert f"<h3>{html.escape(first.question)}</h3>" in page
+    assert html.escape(first.source_line) in page and f"Reviewed {first.reviewed}" in page
     assert "<ul><li>" in page
     assert "Wrote" in capsys.readouterr().err
 
@@ -77,3 +79,17 @@ def test_markdown_rendering_keeps_paragraphs_and_lists():
     text = render_markdown(sections, datetime.date(2024, 1, 2), "2023-06-16")
     assert "### One\n\nFirst line.\n\n- a\n- b\n\nLast line.\n\n_Source: X_\n" in text
     assert "Generated on 2024-01-02" in text
+
+
+def test_json_exports_every_entry_with_area_question_answer_sources_and_review_date(knowledge, tmp_path):
+    import json
+
+    output = tmp_path / "faq.json"
+    assert main(["faq", "--format", "json", "--output", str(output)]) == 0
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert len(data["entries"]) == len(knowledge.entries()) >= 150
+    for entry in data["entries"]:
+        assert {"id", "area", "question", "answer", "sources", "reviewed", "covered"} <= set(entry)
+        assert entry["sources"] and entry["reviewed"]
+    assert "not a doctor" in data["disclaimer"]
+    assert data["answers_by_stage_and_site"], "the stage and site answers are exported too"

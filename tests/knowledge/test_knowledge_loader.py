@@ -50,7 +50,7 @@ def test_ensure_built_builds_once_and_rebuilds_when_data_change(tmp_path, data_c
     url = f"sqlite:///{tmp_path / 'lazy.db'}"
     assert ensure_built(url, data_copy) is True
     assert ensure_built(url, data_copy) is False
-    edit(data_copy / "topics.yml", lambda c: c["topics"][0].update(text="Changed text. Still short."))
+    edit(data_copy / "entries" / "about_lms.yml", lambda c: c["entries"][0].update(answer="Changed text. Still short."))
     assert ensure_built(url, data_copy) is True
 
 
@@ -60,9 +60,14 @@ def test_shipped_data_is_valid():
 
 
 @pytest.mark.parametrize("filename, change, entry, problem", [
-    ("topics.yml", lambda c: c["topics"][1].update(sources=[]), "what_is_sarcoma", "sources"),
-    ("topics.yml", lambda c: c["topics"][2].update(text=""), "where_lms_occurs", "text"),
-    ("topics.yml", lambda c: c["topics"][0].update(sources=["nobody"]), "what_is_lms", "nobody"),
+    ("entries/about_lms.yml", lambda c: c["entries"][1].update(sources=[]), "what_is_sarcoma", "sources"),
+    ("entries/about_lms.yml", lambda c: c["entries"][2].update(answer=""), "where_lms_occurs", "answer"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(sources=["nobody"]), "what_is_lms", "nobody"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(reviewed="last spring"), "what_is_lms", "reviewed"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(examples=["what is lms"]), "what_is_lms", "examples"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(answer="word " * 200), "what_is_lms", "200 words"),
+    ("entries/about_lms.yml", lambda c: c["entries"][3].update(id="what_is_lms"), "what_is_lms", "another entry"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(names=["ewing"]), "what_is_lms", "covered: false"),
     ("treatment.yml", lambda c: c["entries"][3].pop("group"), "stage_i_other", "group"),
     ("treatment.yml", lambda c: c["stage_groups"]["ajcc7"].pop("IV"), "stage_groups.ajcc7", "IV"),
     ("survival.yml", lambda c: c["tables"][0]["figures"].update(distant=160), "soft_tissue_sarcoma", "percentage"),
@@ -89,8 +94,8 @@ def test_broken_entry_names_file_and_entry(data_copy, filename, change, entry, p
 
 
 def test_broken_yaml_names_the_file(data_copy):
-    (data_copy / "topics.yml").write_text("topics: [unclosed\n")
-    with pytest.raises(DataFileError, match="topics.yml"):
+    (data_copy / "entries" / "about_lms.yml").write_text("entries: [unclosed\n")
+    with pytest.raises(DataFileError, match="about_lms.yml"):
         read_data(data_copy)
 
 
@@ -98,7 +103,7 @@ def test_broken_data_does_not_touch_the_database(tmp_path, data_copy):
     url = f"sqlite:///{tmp_path / 'safe.db'}"
     build(url)
     before = dump(url)
-    edit(data_copy / "topics.yml", lambda c: c["topics"][0].update(text=""))
+    edit(data_copy / "entries" / "about_lms.yml", lambda c: c["entries"][0].update(answer=""))
     with pytest.raises(DataFileError):
         build(url, data_copy)
     assert dump(url) == before

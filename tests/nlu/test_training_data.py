@@ -11,8 +11,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def training_examples():
     """Return {intent: [example texts]} from data/nlu."""
-    examples = {}
+    from bot.nlu.knowledge_questions import INTENT, OUTPUT, example_questions
+
+    # The generated file may not exist yet: its examples come straight from the entries.
+    examples = {INTENT: example_questions()}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        if path == OUTPUT:
+            continue
         for item in YAML(typ="safe").load(path.read_text())["nlu"]:
             if "intent" in item:
                 texts = [line[2:].strip() for line in item["examples"].strip().splitlines()]

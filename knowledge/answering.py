@@ -1,0 +1,107 @@
+"""Decides how to answer a question: which entry, a general answer first, the tumour questions, or an honest decline.
+
+This is the answer policy; the bot's action (actions/answer_question.py), the evaluation
+(bot/nlu/evaluate_questions.py) and the tools call it, so all of them answer alike.
+
+- A question about the person's own tumour, when they have given tumour facts (size, grade,
+  spread, extent, or the site with "my"/"it"), is answered for those facts: the tumour
+  questions ("personalise").
+- A general question about staging, treatment, survival or recurrence gets the general answer
+  at once, for the site and the stage the person named if any, then an offer to narrow it down.
+- A question about a condition the knowledge base does not cover (an entry's `names`, such as
+  osteosarcoma or breast cancer) gets that entry, which says so and where to read more.
+- Any other question gets the entry whose example questions it matches, if the match is
+  close enough; an entry for something the assistant does not cover says so itself.
+- Otherwise: no vetted answer ("decline"), never the nearest entry.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge import query
+from knowledge.retrieval import settings
+
+ANSWER_ENTRY = "answer_entry"
+ANSWER_GENERAL = "answer_general"
+PERSONALISE = "personalise"
+DECLINE = "decline"
+# Facts that describe one person's tumour; a site alone ("uterine LMS") still asks a general question.
+PERSONAL_FACTS = ("size_cm", "grade", "nodes", "metastasis", "extent")
+
+
+@dataclass(frozen=True)
+class QuestionPlan:
+    """How to answer one question."""
+
+    action: str
+    entry: query.KnowledgeEntry | None = None
+    # The tumour question (stage, treatment, survival, recurrence) for general and personal answers.
+    question: str | None = None
+    score: float = 0.0
+
+    @property
+    def entry_id(self) -> str | None:
+        """Return the id of the entry answered with, if any."""
+        return self.entry.id if self.entry else None
+
+
+def refers_to_own_tumor(text: str) -> bool:
+    """Return whether the message speaks of someone's own tumour ("my", "it", "mum's")."""
+    words = set(re.findall(r"[a-z']+", text.lower().replace("’", "'")))
+    return bool(words & set(settings()["personal_words"]))
+
+
+def overview_entry(question: str) -> query.KnowledgeEntry:
+    """Return the entry that is the general answer to a tumour question."""
+    return next(e for e in query.entries() if e.personalises == question)
+
+
+def plan_question(text: str, asked: str | None = None, facts: dict | None = None,
+                  stated_stage: str | None = None, may_personalise: bool = True,
+                  min_score: float | None = None) -> QuestionPlan:
+    """Return how to answer a message.
+
+    asked: the tumour question the message was recognised as (stage, treatment, survival,
+    recurrence), or None for any other question. facts: the tumour facts known so far
+    (message and conversation), None where unknown. stated_stage: a stage the care team gave.
+    may_personalise: False while the tumour questions are already being asked. min_score: the
+    retrieval threshold, when not the calibrated one (knowledge/data/retrieval.yml).
+    """
+    facts = facts or {}
+    uncovered = query.condition_gate().entry_for(text)
+    if uncovered:
+        return QuestionPlan(ANSWER_ENTRY, query.entry(uncovered), None, 1.0)
+    match = query.question_index().best(text, min_score)
+    entry = query.entry(match.entry_id) if match else None
+    score = match.score if match else 0.0
+    question = asked or (entry.personalises if entry else None)
+    has_facts = any(facts.get(name) is not None for name in PERSONAL_FACTS) or (
+        facts.get("site") is not None and refers_to_own_tumor(text))
+    if question and has_facts and may_personalise:
+        return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
+    if entry is None:
+        if asked:
+            return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
+        return QuestionPlan(DECLINE, score=score)
+    if entry.personalises or (asked and stated_stage):
+        return QuestionPlan(ANSWER_GENERAL, overview_entry(question), question, score)
+    return QuestionPlan(ANSWER_ENTRY, entry, None, score)
+
+
+def general_answer(question: str, site=None, stated_stage=None) -> query.Answer:
+    """Return the general answer to a tumour question, for a site and a stated stage when known."""
+    if question == "treatment":
+        system = query.default_system(site)
+        stage = None
+        if stated_stage:
+            stage = query.treatment_stage(query.stated_stage_case(system, stated_stage)) or stated_stage
+        return query.treatment_for(stage, system, site)
+    if question == "survival":
+        system = query.default_system(site)
+        stages = query.stages_matching(system, stated_stage) if stated_stage else []
+        return query.survival_for(site, stages[0] if len(stages) == 1 else None, system if stages else None)
+    if question == "recurrence":
+        return query.recurrence_for(site)
+    entry = overview_entry("stage")
+    return query.Answer(entry.answer, entry.sources)

@@ -1,0 +1,131 @@
+"""Matches a question, as people type it, to the knowledge entry that answers it, or to none.
+
+Each entry brings its question, its example questions and its answer
+(knowledge/data/entries/*.yml). A linear classifier (scikit-learn's SGDClassifier with
+logistic loss, fixed seed) learns the entries from them, over TF-IDF word n-grams and
+character n-grams (so that typos still match). An entry's score is the classifier's
+probability, lowered by the share of the question's words that no entry uses ("what is
+Ewing sarcoma?" is mostly about a word the entries never use). Below `min_score`
+(knowledge/data/retrieval.yml, calibrated on questions kept apart from the test set) nothing
+is returned, and the bot says it has no vetted answer rather than answering another question.
+The index is built once per process (about two seconds): the knowledge base is read-only
+while the bot runs.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+
+SETTINGS_FILE = Path(__file__).resolve().parent / "data" / "retrieval.yml"
+# Words that carry the meaning of a health question and must not be dropped as stop words.
+KEEP_WORDS = {"not", "no", "after", "before", "again", "back", "during", "off", "first", "last", "own", "children"}
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - KEEP_WORDS)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry and how similar its closest example is to the question (0 to 1)."""
+
+    entry_id: str
+    score: float
+
+
+@lru_cache(maxsize=1)
+def settings() -> dict:
+    """Return the matching settings (threshold and synonyms)."""
+    with open(SETTINGS_FILE, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@lru_cache(maxsize=1)
+def _synonym_patterns() -> tuple:
+    """Return (pattern, canonical word) pairs, longest phrases first."""
+    pairs = []
+    for canonical, variants in settings()["synonyms"].items():
+        for variant in variants:
+            pairs.append((re.compile(rf"\b{re.escape(variant.lower())}\b"), canonical))
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0].pattern)))
+
+
+def normalise(text: str) -> str:
+    """Return the text in lower case, with synonyms rewritten and stop words removed."""
+    text = re.sub(r"[^a-z0-9%'.\- ]+", " ", text.lower())
+    text = text.replace("'s ", " ").replace("’", "'")
+    for pattern, canonical in _synonym_patterns():
+        text = pattern.sub(canonical, text)
+    words = [w.strip(".'-") for w in text.split()]
+    return " ".join(w for w in words if w and w not in STOP_WORDS)
+
+
+class QuestionIndex:
+    """A classifier from questions to entries, trained on the entries' own texts."""
+
+    def __init__(self, examples: list):
+        """Build the index from (entry id, text) pairs: questions, examples and answers."""
+        texts = [normalise(text) for _, text in examples]
+        labels = [entry_id for entry_id, _ in examples]
+        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9%]+")
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+        features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
+        self.classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=None, random_state=1)
+        self.classifier.fit(features, labels)
+        self.vocabulary = sorted({word for text in texts for word in text.split()})
+        self._known = set(self.vocabulary)
+
+    def known_share(self, normalised: str) -> float:
+        """Return the share of the question's words that the entries use (a typo of a known word counts).
+
+        "what is Ewing sarcoma?" shares only "sarcoma" with the entries when none is about
+        Ewing sarcoma: the unknown word is what the question is about, so the match is weaker.
+        """
+        words = normalised.split()
+        known = sum(1 for word in words if word in self._known
+                    or difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.8))
+        return known / len(words) if words else 0.0
+
+    def rank(self, text: str, limit: int = 5) -> list:
+        """Return the best-matching entries, best first, with their scores (0 to 1)."""
+        query = normalise(text)
+        if not query:
+            return []
+        features = hstack([self.words.transform([query]), self.chars.transform([query])]).tocsr()
+        probabilities = self.classifier.predict_proba(features)[0] * self.known_share(query)
+        best = probabilities.argsort()[::-1][:limit]
+        return [Match(str(self.classifier.classes_[i]), round(float(probabilities[i]), 4)) for i in best]
+
+    def best(self, text: str, min_score: float | None = None) -> Match | None:
+        """Return the best entry if it is likely enough to answer with, else None."""
+        threshold = settings()["min_score"] if min_score is None else min_score
+        ranked = self.rank(text, limit=1)
+        return ranked[0] if ranked and ranked[0].score >= threshold else None
+
+
+class ConditionGate:
+    """Finds a question about a condition the knowledge base does not cover ("what is Ewing sarcoma?")."""
+
+    def __init__(self, named: list, covered_terms: list):
+        """Build from (entry id, condition names) pairs and the terms of what is covered."""
+        self.patterns = sorted(
+            ((re.compile(rf"\b{re.escape(name.lower())}\b"), entry_id) for entry_id, names in named for name in names),
+            key=lambda pair: -len(pair[0].pattern))
+        self.covered = re.compile(r"\b(" + "|".join(re.escape(t.lower()) for t in covered_terms) + r")\b")
+
+    def entry_for(self, text: str) -> str | None:
+        """Return the id of the entry for an uncovered condition the text names, unless a covered one is named too."""
+        text = text.lower().replace("’", "'")
+        found = None
+        for pattern, entry_id in self.patterns:
+            if pattern.search(text):
+                found = found or entry_id
+                text = pattern.sub(" ", text)
+        if found and not self.covered.search(text):
+            return found
+        return None
