@@ -6,7 +6,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tumor_facts import facts_from_slots, system_from_slots
-from knowledge import query
+from knowledge import answering, query
+
+
+# What the answer says about a stage the person was given (knowledge.answering.stage_basis).
+NOTE_RESPONSES = {"stated_stage_used": "utter_stated_stage_used", "stated_stage_differs": "utter_stated_stage_differs"}
 
 
 def say_stage(dispatcher: CollectingDispatcher, result: "query.StageResult") -> None:
@@ -42,12 +46,16 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        """Returns the stage slot event; utters the answer, its source and follow-ups."""
+        """Returns answer_mode "answered"; utters the answer, its source, the not-a-doctor reminder and follow-ups."""
         facts = facts_from_slots(tracker.slots)
         system = system_from_slots(tracker.slots)
         question = tracker.get_slot("question") or "stage"
         result = query.stage_case(system, **facts)
-        basis = self.basis(dispatcher, result, tracker.get_slot("stated_stage"), question)
+        plan = answering.stage_basis(result, tracker.get_slot("stated_stage"), question)
+        if plan.note:
+            dispatcher.utter_message(response=NOTE_RESPONSES[plan.note], stated=plan.stated, stage=result.stage
+                                     or plan.stated, system=query.system_label(result.system))
+        basis = plan.result
 
         if question == "recurrence":
             say_answer(dispatcher, query.recurrence_for(facts["site"]))
@@ -58,36 +66,12 @@ class ActionAnswer(Action):
             say_answer(dispatcher, query.survival_for(facts["site"], basis.stage, basis.system))
             if not basis.stage:
                 dispatcher.utter_message(response="utter_survival_stage_hint")
-            dispatcher.utter_message(response="utter_not_medical_advice")
         else:
             if basis is result:
                 say_stage(dispatcher, result)
             if question == "treatment":
                 stage = query.treatment_stage(basis)
                 say_answer(dispatcher, query.treatment_for(stage, basis.system, facts["site"]))
-                dispatcher.utter_message(response="utter_not_medical_advice")
+        dispatcher.utter_message(response="utter_not_medical_advice")
         dispatcher.utter_message(response="utter_offer_next")
         return [SlotSet("answer_mode", "answered")]
-
-    @staticmethod
-    def basis(
-        dispatcher: CollectingDispatcher, result: "query.StageResult", stated: Any, question: Text
-    ) -> "query.StageResult":
-        """Returns the stage result to answer from: the facts' stage, else the stage the patient was given.
-
-        Says which one it goes by when the patient gave a stage, and when the facts point elsewhere.
-        """
-        if not stated or question not in ("treatment", "survival"):
-            return result
-        label = query.system_label(result.system)
-        told = query.stated_stage_case(result.system, stated)
-        if result.stage:
-            if result.stage not in told.possible_stages:
-                dispatcher.utter_message(response="utter_stated_stage_differs", stated=stated,
-                                         stage=result.stage, system=label)
-            return result
-        if not told.possible_stages:
-            # A stage the system does not have goes through as given: the answer then says so.
-            return query.StageResult(stated, [], told.system, "")
-        dispatcher.utter_message(response="utter_stated_stage_used", stage=stated, system=label)
-        return told

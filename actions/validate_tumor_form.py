@@ -79,7 +79,7 @@ class ValidateTumorForm(FormValidationAction):
         """Returns the events, counting a reply that did not answer the question asked.
 
         A place that could be several sites ("abdomen") gets one question that explains the
-        choices; after MAX_MISSES replies that did not answer, the fact is left open (the
+        choices (actions/ask_site.py); after MAX_MISSES replies that did not answer, the fact is left open (the
         answer then gives every stage still possible) instead of asking a third time.
         """
         requested = tracker.get_slot("requested_slot")
@@ -93,11 +93,9 @@ class ValidateTumorForm(FormValidationAction):
         if misses >= MAX_MISSES:
             dispatcher.utter_message(response=f"utter_left_open_{requested}")
             return events + [SlotSet(requested, UNKNOWN), SlotSet(MISSES_SLOT, 0)]
-        unclear = [e.get("value") for e in tracker.latest_message.get("entities", [])
-                   if e.get("entity") == "site_unclear"]
-        if requested == "site" and unclear:
-            dispatcher.utter_message(response=f"utter_clarify_site_{unclear[0]}")
-        else:
+        unclear = any(e.get("entity") == "site_unclear" for e in tracker.latest_message.get("entities", []))
+        if not (requested == "site" and unclear):
+            # After "abdomen", action_ask_site explains the choices instead of repeating itself.
             dispatcher.utter_message(response="utter_value_not_understood")
         return events + [SlotSet(MISSES_SLOT, misses)]
 

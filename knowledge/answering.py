@@ -5,7 +5,7 @@ This is the answer policy; the bot's action (actions/answer_question.py), the ev
 
 - A question about the person's own tumour, when they have given tumour facts (size, grade,
   spread, extent, or the site with "my"/"it"), is answered for those facts: the tumour
-  questions ("personalise").
+  questions ("personalise"). So is "what stage is my tumour?" (or a bare "what stage?"), which has no general answer.
 - A general question about staging, treatment, survival or recurrence gets the general answer
   at once, for the site and the stage the person named if any, then an offer to narrow it down.
 - A question about a condition the knowledge base does not cover (an entry's `names`, such as
@@ -76,8 +76,12 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     entry = query.entry(match.entry_id) if match else None
     score = match.score if match else 0.0
     question = asked or (entry.personalises if entry else None)
-    has_facts = any(facts.get(name) is not None for name in PERSONAL_FACTS) or (
-        facts.get("site") is not None and refers_to_own_tumor(text))
+    own = refers_to_own_tumor(text)
+    # Staging facts make any tumour question personal; so does a named site with "my"/"it"; and
+    # "what stage is my tumour?" has no general answer worth giving first.
+    has_facts = (any(facts.get(name) is not None for name in PERSONAL_FACTS)
+                 or (facts.get("site") is not None and own)
+                 or (asked == "stage" and (own or len(text.split()) <= 3)))
     if question and has_facts and may_personalise:
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:
@@ -105,3 +109,32 @@ def general_answer(question: str, site=None, stated_stage=None) -> query.Answer:
         return query.recurrence_for(site)
     entry = overview_entry("stage")
     return query.Answer(entry.answer, entry.sources)
+
+
+@dataclass(frozen=True)
+class StageBasis:
+    """Which stage a treatment or survival answer is given for, and why."""
+
+    result: query.StageResult
+    # None, "stated_stage_used" (the care team's stage, as the facts do not settle one) or
+    # "stated_stage_differs" (the facts settle another stage than the one the person was given).
+    note: str | None = None
+    stated: str | None = None
+
+
+def stage_basis(result: query.StageResult, stated: str | None, question: str) -> StageBasis:
+    """Return the stage to answer a tumour question from: the facts' stage, else the stage the person was given.
+
+    When the facts settle a stage, the answer follows the facts and says that they differ
+    from the stage given (the care team, who have the full reports, is asked which is right).
+    A stage the system does not have goes through as given; the answer then says so.
+    """
+    if not stated or question not in ("treatment", "survival"):
+        return StageBasis(result)
+    told = query.stated_stage_case(result.system, stated)
+    if result.stage:
+        differs = result.stage not in told.possible_stages
+        return StageBasis(result, "stated_stage_differs" if differs else None, stated)
+    if not told.possible_stages:
+        return StageBasis(query.StageResult(stated, [], told.system, ""), None, stated)
+    return StageBasis(told, "stated_stage_used", stated)

@@ -19,7 +19,9 @@ def _blocked(span: Span, rules: dict) -> bool:
     doc = span.doc
     after = doc[span.end].lower_ if span.end < len(doc) else ""
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
-    return after in rules["not_before"] or before in rules["not_after"]
+    following = " ".join(token.lower_ for token in doc[span.end:span.end + 2])
+    figure_of_speech = any(following.startswith(phrase) for phrase in rules.get("not_followed_by", []))
+    return after in rules["not_before"] or before in rules["not_after"] or figure_of_speech
 
 
 def _after_spread_word(site: Span, spans: List[Span], clauses: List[Clause]) -> bool:

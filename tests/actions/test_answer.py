@@ -24,7 +24,9 @@ def stage_said(dispatcher):
 async def test_a_single_stage_names_the_rule_and_the_8th_edition(dispatcher):
     events = await answer({**THIGH_6CM_G3, "question": "stage"}, dispatcher)
     assert events == ANSWERED and stage_said(dispatcher) == "III"
-    assert responses(dispatcher) == ["utter_stage_single", "utter_edition_note", "utter_offer_next"]
+    # Stage answers carry the not-a-doctor reminder too (clinical review).
+    assert responses(dispatcher) == ["utter_stage_single", "utter_edition_note", "utter_not_medical_advice",
+                                     "utter_offer_next"]
     first = dispatcher.messages[0]
     assert first["stage"] == "III"
     assert "5 cm" in first["explanation"] and "grade 3" in first["explanation"]
@@ -214,3 +216,23 @@ def test_stages_matching_expands_a_bare_numeral_only_to_lettered_stages():
     assert query.stages_matching("ajcc7", "IIIC") == []
     assert query.facts_needed_for("treatment", "ajcc7", "trunk_extremity", stated_stage="III") == []
     assert query.facts_needed_for("treatment", "ajcc7", "trunk_extremity", stated_stage="IIIC") != []
+
+
+async def test_recurrence_answers_carry_the_not_a_doctor_reminder(dispatcher):
+    await answer({"site": "uterus", "question": "recurrence"}, dispatcher)
+    assert "utter_not_medical_advice" in responses(dispatcher)
+
+
+def test_the_care_teams_stage_is_used_when_the_facts_do_not_settle_one():
+    from knowledge import answering, query
+    result = query.stage_case(None, "trunk_extremity", None, None, None, None, None)
+    basis = answering.stage_basis(result, "IV", "treatment")
+    assert basis.note == "stated_stage_used" and basis.result.possible_stages == ["IV"]
+
+
+def test_when_the_facts_settle_another_stage_the_answer_says_it_follows_the_facts():
+    # Regression: the message said the team's stage was the one to go by, then answered from the other.
+    from knowledge import answering, query
+    result = query.stage_case(None, "trunk_extremity", 6.0, "3", "no", "no", None)
+    basis = answering.stage_basis(result, "II", "treatment")
+    assert basis.note == "stated_stage_differs" and basis.result.stage == "III"

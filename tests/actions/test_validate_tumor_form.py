@@ -151,10 +151,20 @@ def _unanswered_tracker(requested, text, entities, slots=None, intent="inform"):
 
 async def test_abdomen_gets_one_question_that_explains_the_choices(dispatcher, domain):
     # Regression: "abdomen" was answered with "let me ask again" and the same question, ten times.
+    from actions.ask_site import ActionAskSite
+
     tracker = _unanswered_tracker("site", "abdomen", [{"entity": "site_unclear", "value": "abdomen"}])
     events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    assert responses(dispatcher) == [] and SlotSet("unanswered_count", 1) in events
+    await ActionAskSite().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_clarify_site_abdomen"]
-    assert SlotSet("unanswered_count", 1) in events
+
+
+async def test_the_site_question_is_the_plain_one_otherwise(dispatcher, domain):
+    from actions.ask_site import ActionAskSite
+
+    await ActionAskSite().run(dispatcher, _unanswered_tracker("site", "what stage is it?", []), domain)
+    assert responses(dispatcher) == ["utter_ask_site"]
 
 
 async def test_a_second_miss_leaves_the_fact_open_instead_of_asking_a_third_time(dispatcher, domain):

@@ -12,7 +12,7 @@ ANSWER = [
 
 
 def test_prints_the_answer_with_follow_up_questions(fake_rasa, capsys):
-    rasa = fake_rasa({"What is LMS?": ("topic_what_is_lms", ["action_answer_topic"], ANSWER)})
+    rasa = fake_rasa({"What is LMS?": ("ask_general", ["action_answer_question"], ANSWER)})
 
     assert main(["ask", "What is LMS?", "--url", rasa.url]) == 0
 
@@ -34,7 +34,7 @@ def test_every_question_is_a_new_conversation(fake_rasa, capsys):
 
 
 def test_json_has_the_question_the_messages_and_the_sender(fake_rasa, capsys):
-    rasa = fake_rasa({"What is LMS?": ("topic_what_is_lms", ["action_answer_topic"], ANSWER)})
+    rasa = fake_rasa({"What is LMS?": ("ask_general", ["action_answer_question"], ANSWER)})
 
     assert main(["ask", "What is LMS?", "--json", "--url", rasa.url]) == 0
 

@@ -14,7 +14,13 @@ ASKED_SLOT = {
     response[0]["text"]: name[len("utter_ask_"):]
     for name, response in DOMAIN["responses"].items() if name.startswith("utter_ask_")
 }
+# A question that explains the choices ("abdomen" can mean ...) asks the same fact again.
+ASKED_SLOT.update({response[0]["text"]: "site" for name, response in DOMAIN["responses"].items()
+                   if name.startswith("utter_clarify_site_")})
 STAGE = re.compile(r"\*\*stage ([IV]+[A-C]?)\*\*")
+# The honest answer when a fact is left open: every stage still possible.
+POSSIBLE = DOMAIN["responses"]["utter_stage_possible"][0]["text"].split("{")[0].strip()
+OPEN = "open"
 
 SITE_WORDS = {
     "trunk_extremity": "it's in my thigh",
@@ -45,6 +51,9 @@ class Profile:
     extent: Optional[str] = None
     system: Optional[str] = None
     opening: str = "what stage is my tumour?"
+    # What the patient says instead of the answer, the first times a fact is asked
+    # ("abdomen", "near my hip", "I don't know yet"), in order.
+    first_answers: Dict[str, List[str]] = field(default_factory=dict)
 
     def facts(self) -> Dict:
         """Returns the facts as knowledge.query.stage_case takes them."""
@@ -88,10 +97,15 @@ def answer_for(slot: str, profile: Profile, buttons: List[Dict]) -> str:
     raise AssertionError(f"the bot asked for an unexpected slot {slot!r}")
 
 
-def converse(send: Callable[[str, str], List[Dict]], profile: Profile, max_turns: int = 8):
-    """Plays the profile against the bot; returns (stage stated or None, Conversation)."""
-    conversation = Conversation()
-    text = profile.opening
+def converse(send: Callable[[str, str], List[Dict]], profile: Profile, max_turns: int = 8,
+             conversation: Optional[Conversation] = None, opening: Optional[str] = None):
+    """Plays the profile against the bot; returns (stage stated, OPEN or None, Conversation).
+
+    OPEN means the bot said it cannot give a single stage and gave every stage still possible.
+    """
+    conversation = conversation or Conversation()
+    text = opening or profile.opening
+    pending = {slot: list(answers) for slot, answers in profile.first_answers.items()}
     for _ in range(max_turns):
         conversation.turns.append(f"patient: {text}")
         replies = send(conversation.sender, text)
@@ -100,10 +114,12 @@ def converse(send: Callable[[str, str], List[Dict]], profile: Profile, max_turns
         stated = [m.group(1) for r in replies for m in [STAGE.search(r.get("text") or "")] if m]
         if stated:
             return stated[-1], conversation
+        if any((r.get("text") or "").startswith(POSSIBLE) for r in replies):
+            return OPEN, conversation
         asked = [(ASKED_SLOT[r["text"]], r.get("buttons") or []) for r in replies
                  if r.get("text") in ASKED_SLOT]
         if not asked:
             return None, conversation
         slot, buttons = asked[-1]
-        text = answer_for(slot, profile, buttons)
+        text = pending[slot].pop(0) if pending.get(slot) else answer_for(slot, profile, buttons)
     return None, conversation

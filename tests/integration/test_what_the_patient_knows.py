@@ -9,12 +9,17 @@ def joined(bot, replies):
     return "\n".join(bot.texts(replies))
 
 
-def test_a_stage_from_the_care_team_answers_treatment_after_only_the_site(bot_stack, sender):
+def test_a_stage_from_the_care_team_answers_treatment_at_once_then_for_the_site(bot_stack, sender):
+    # The general answer for the stage comes first, without the form; the site is asked only
+    # when the person accepts the offer to make it specific.
     bot = bot_stack
-    first = bot.texts(bot.send(sender, "my doctor said its stage 3, what treatments are there?"))
-    assert bot.response_text("utter_ask_site") in first, first
+    first = joined(bot, bot.send(sender, "my doctor said its stage 3, what treatments are there?"))
+    assert "Stage II-III" in first and "Source:" in first, first
+    assert bot.response_text("utter_ask_site") not in first
+    assert bot.response_text("utter_offer_personal_treatment") in first
     assert bot.slot(sender, "stated_stage") == "III"
 
+    assert bot.response_text("utter_ask_site") in bot.texts(bot.send(sender, "yes please"))
     answer = joined(bot, bot.send(sender, "it's in her arm"))
     assert "You mentioned **stage III**" in answer
     assert "Stage II-III sarcomas" in answer and "Source:" in answer

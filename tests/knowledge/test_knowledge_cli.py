@@ -1,4 +1,4 @@
-"""The command line contract: `python -m knowledge stage --jsonl`, readable staging, build, topics."""
+"""The command line contract: `python -m knowledge stage --jsonl`, readable staging, build, entries."""
 import json
 import os
 import subprocess
@@ -96,11 +96,11 @@ def test_cli_builds_the_database_on_demand(tmp_path):
     assert json.loads(done.stdout)["stage"] == "IA"
 
 
-def test_build_and_topics_commands(tmp_path):
+def test_build_and_entries_commands(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     built = run(["build"], url)
     assert built.returncode == 0 and "staging_rules" in built.stdout
     again = run(["build"], url)
     assert again.stdout == built.stdout
-    topics = run(["topics"], url)
-    assert topics.returncode == 0 and "what_is_lms" in topics.stdout and "staging_systems" in topics.stdout
+    listed = run(["entries"], url)
+    assert listed.returncode == 0 and "what_is_lms\t" in listed.stdout and "# Sarcoma basics (basics)" in listed.stdout

@@ -268,3 +268,15 @@ def test_build_nlp_is_blank_english_with_project_components():
     nlp = build_nlp()
     assert nlp.lang == "en"
     assert nlp.pipe_names == ["lms_quantities", "lms_rules", "lms_tumor_facts"]
+
+
+def test_figures_of_speech_and_vague_places_are_not_sites():
+    # Regression: "my head is spinning" made a general treatment question personal (head and neck).
+    assert facts_of("we just saw the oncologist and my head is spinning, what are the treatment options") == set()
+    assert facts_of("a lump on my head is 3 cm") == expected(site="head_neck", size_cm=3.0)
+    # "abdomen" could be several sites: the form explains the choices instead of guessing.
+    assert facts_of("abdomen") == {("site_unclear", "abdomen")}
+    assert ("site_unclear", "abdomen") not in facts_of("spread to the pelvic lymph nodes")
+    assert ("site_unclear", "abdomen") not in facts_of("no spots in the abdomen")
+    assert ("site", "uterus") in facts_of("LMS was found in the fibroid they removed")
+    assert ("grade", "X") in facts_of("the grade couldn't be assigned")
