@@ -181,3 +181,90 @@ def test_uterine_recurrence_gives_the_range_for_uterus_confined_lms_with_its_sou
     assert "confined to" in answer.text and "about 50-70%" in answer.text
     assert "up to 70%" in answer.text
     assert any("SARC 005" in s for s in answer.sources)
+
+
+# --- 7. Moderator review: uterine answers, survival and recurrence wording ------------------
+
+UTERINE_TREATMENT_CASES = [(None, "figo2009", "uterus"), (None, None, "uterus"), ("recurrent", None, "uterus"),
+                           ("IV", None, "uterus")] + [
+    (stage, "figo2009", site) for stage in ("IA", "IB", "IIA", "IIB", "IIIA", "IIIB", "IIIC", "IVA", "IVB")
+    for site in ("uterus", None)]
+
+
+@pytest.mark.parametrize("stage, system, site", UTERINE_TREATMENT_CASES)
+def test_uterine_treatment_never_carries_the_ajcc_limb_node_rule(stage, system, site):
+    text = query.treatment_for(stage, system, site).text
+    assert "8th edition" not in text and "AJCC" not in text
+    assert "arm, leg or the trunk" not in text
+
+
+def test_uterine_stage_ivb_keeps_the_lms_options_without_the_node_rule():
+    answer = query.treatment_for("IVB", "figo2009", "uterus")
+    assert "Stage IVB means the LMS has reached distant parts of the body" in answer.text
+    assert "nearby lymph nodes but nowhere else" not in answer.text
+    assert any("ESGO/EURACAN/GCIG" in s for s in answer.sources)
+
+
+@pytest.mark.parametrize("system, site", [("figo2009", "uterus"), (None, "uterus"), ("figo2009", None)])
+def test_uterine_overview_lists_the_figo_groups_not_ajcc_stages(system, site):
+    text = query.treatment_for(None, system, site).text
+    assert "Stage I:" not in text and "Stages II-III" not in text and "Stage IV:" not in text
+    for group in ("Confined to the uterus (FIGO IA-IB)",
+                  "Grown beyond the uterus but not to distant organs (FIGO II-IVA)",
+                  "Spread to distant organs (FIGO IVB)"):
+        assert group in text
+    assert "commonly consider" in text and "will tailor" in text
+
+
+def test_the_overview_outside_the_uterus_is_unchanged():
+    text = query.treatment_for(None, None, "trunk_extremity").text
+    assert "Stage I:" in text and "FIGO" not in text
+
+
+@pytest.mark.parametrize("stage, system, site", UTERINE_TREATMENT_CASES)
+def test_uterine_answers_name_the_team_once(stage, system, site):
+    text = query.treatment_for(stage, system, site).text
+    assert text.count("team will") == 1, text
+    assert text.count("gynecologic oncology or sarcoma team") <= 1
+    assert "how the options apply to a tumor of the uterus" in text
+
+
+@pytest.mark.parametrize("stage", ["IIA", "IIB", "IIIA", "IIIB", "IIIC", "IVA"])
+def test_figo_ii_to_iva_chemo_is_often_considered_not_usual(stage):
+    answer = query.treatment_for(stage, "figo2009", "uterus")
+    assert "usually part of the plan" not in answer.text
+    assert "often considered" in answer.text
+    assert "have not proven that it helps after all visible cancer has been removed" in answer.text
+    assert any("ESGO/EURACAN/GCIG" in s for s in answer.sources)
+
+
+@pytest.mark.parametrize("site", [None, "trunk_extremity", "retroperitoneum", "visceral"])
+def test_soft_tissue_survival_gives_the_newer_seer_figures_with_years_and_source(site):
+    answer = query.survival_for(site)
+    text = answer.text
+    assert "apart from uterine LMS, figures for LMS alone are not well known" in text
+    assert "people diagnosed 2015-2019" in text
+    assert "81.5% localized, 57.8% regional and 17.1% distant" in text
+    assert all(f in text for f in ("82.4%", "59.8%", "16.7%"))  # the seed table stays
+    assert "years not stated" in text
+    assert any("2015-2019" in s and "SEER" in s for s in answer.sources)
+    assert any("as cited by Verywell Health" in s and "SEER" in s for s in answer.sources)
+
+
+def test_uterine_survival_does_not_get_the_soft_tissue_note():
+    text = query.survival_for("uterus").text
+    assert "81.5%" not in text and "specific to leiomyosarcoma of the uterus" in text
+
+
+@pytest.mark.parametrize("site", ["trunk_extremity", "retroperitoneum", "gi_tract", "head_neck", None])
+def test_recurrence_says_where_the_gladdy_figures_come_from(site):
+    text = query.recurrence_for(site).text
+    assert "These figures come from LMS of the limbs, trunk and abdomen or retroperitoneum only" in text
+    assert "stomach or bowel or the head and neck, the figure is less certain" in text
+
+
+@pytest.mark.parametrize("site", ["uterus", "trunk_extremity", None])
+def test_recurrence_avoids_lying_dormant(site):
+    text = query.recurrence_for(site).text
+    assert "dormant" not in text
+    assert "many years after treatment, even after a long time with no sign of it" in text

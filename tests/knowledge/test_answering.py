@@ -1,0 +1,74 @@
+"""The answer policy (knowledge.answering): the question asked is answered, or honestly declined."""
+import pytest
+
+from knowledge import answering, query
+from knowledge.retrieval import normalise
+
+
+def plan(text, asked=None, **facts):
+    return answering.plan_question(text, asked, facts)
+
+
+@pytest.mark.parametrize("text,entry_id", [
+    ("what is DFSP?", "dfsp"),
+    ("can my daughter inherit my LMS?", "is_lms_hereditary"),
+    ("my sister has endometrial stromal sarcoma, what is that?", "endometrial_stromal_sarcoma"),
+    ("will CBD oil shrink my tumour?", "alternative_cure_claims"),
+])
+def test_questions_outside_the_old_topics_get_their_own_entry(text, entry_id):
+    # Regression: these got another topic's answer, "sorry, I didn't follow", or the form.
+    result = plan(text)
+    assert result.action == answering.ANSWER_ENTRY and result.entry_id == entry_id
+
+
+@pytest.mark.parametrize("text", ["what is Ewing sarcoma?", "what is Kaposi sarcoma?",
+                                  "survival rate for stage 3 breast cancer", "can osteosarcoma come back after surgery"])
+def test_a_condition_not_covered_is_declined_by_its_entry_never_the_nearest_one(text):
+    result = plan(text, "recurrence" if "come back" in text else None)
+    assert result.action == answering.ANSWER_ENTRY and not result.entry.covered
+
+
+def test_radiation_for_breast_cancer_causing_a_sarcoma_is_still_answered():
+    result = plan("I had radiation for breast cancer years ago, can that cause a sarcoma?")
+    assert result.entry is not None and result.entry.covered
+
+
+def test_nothing_close_enough_is_declined():
+    assert plan("which vacuum cleaner has the best suction?").action == answering.DECLINE
+
+
+@pytest.mark.parametrize("text,asked,question", [
+    ("how is leiomyosarcoma treated?", "treatment", "treatment"),
+    ("what's the survival rate for stage 2 sarcoma", "survival", "survival"),
+    ("how often does leiomyosarcoma come back?", "recurrence", "recurrence"),
+])
+def test_a_general_tumour_question_gets_the_general_answer_not_the_form(text, asked, question):
+    result = plan(text, asked)
+    assert result.action == answering.ANSWER_GENERAL and result.question == question
+
+
+def test_facts_and_a_question_in_one_message_go_to_the_tumour_questions():
+    result = plan("uterine LMS, 7cm, only in the uterus. stage?", "stage", site="uterus", size_cm=7.0, extent="uterus")
+    assert result.action == answering.PERSONALISE and result.question == "stage"
+
+
+def test_a_site_alone_asks_a_general_question_but_a_site_and_it_a_personal_one():
+    assert plan("how is uterine LMS treated?", "treatment", site="uterus").action == answering.ANSWER_GENERAL
+    personal = plan("LMS was found in the fibroid they removed. what stage is it?", "stage", site="uterus")
+    assert personal.action == answering.PERSONALISE
+
+
+def test_during_the_tumour_questions_nothing_restarts_them():
+    result = answering.plan_question("what treatment for 8 cm grade 3?", "treatment",
+                                     {"size_cm": 8.0, "grade": "3"}, may_personalise=False)
+    assert result.action != answering.PERSONALISE
+
+
+def test_a_stated_stage_gives_that_stages_treatment_at_once():
+    answer = answering.general_answer("treatment", None, "III")
+    assert "Stage II-III" in answer.text or "stages II" in answer.text.lower()
+
+
+def test_normalising_keeps_the_words_that_carry_the_question():
+    assert "not" in normalise("is it not hereditary?").split()
+    assert normalise("LMS in my womb") == "leiomyosarcoma uterus"
