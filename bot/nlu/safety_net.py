@@ -54,7 +54,7 @@ def safety_intent(text: Text, groups: Optional[List[KeywordGroup]] = None) -> Op
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisKeywordSafetyNet(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent with crisis, urgent_symptom or ask_medical_advice on a keyword match."""
+    """Overrides the predicted intent on a keyword match: crisis, urgent symptoms, treatment decisions, short replies."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -174,3 +174,39 @@ def test_a_decision_about_ones_own_treatment_always_goes_to_the_care_team():
                  "will cbd oil shrink my tumour?"):
         assert safety_intent(text) is None, text
     assert safety_intent("I have chest pain, should I stop my chemo?") == "urgent_symptom"
+
+
+def _fallback_message(ranking):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": "how do they treat it and what are the odds"})
+    message.set("intent", {"name": "nlu_fallback", "confidence": 0.3})
+    message.set("intent_ranking", [{"name": "nlu_fallback", "confidence": 0.3}]
+                + [{"name": name, "confidence": confidence} for name, confidence in ranking])
+    return message
+
+
+def test_two_close_question_intents_do_not_make_the_bot_ask_to_rephrase():
+    from bot.nlu.question_ambiguity import QuestionAmbiguityResolver
+
+    resolver = QuestionAmbiguityResolver({"threshold": 0.3})
+    close_questions = _fallback_message([("ask_treatment", 0.48), ("ask_general", 0.46)])
+    resolver.process([close_questions])
+    assert close_questions.get("intent")["name"] == "ask_treatment"
+
+    # Close to a non-question intent, or too unsure overall: the fallback stands.
+    mixed = _fallback_message([("ask_general", 0.48), ("affirm", 0.46)])
+    unsure = _fallback_message([("ask_general", 0.2), ("ask_treatment", 0.19)])
+    resolver.process([mixed, unsure])
+    assert mixed.get("intent")["name"] == "nlu_fallback" and unsure.get("intent")["name"] == "nlu_fallback"
+
+
+def test_short_replies_to_the_bots_own_questions_are_never_read_as_questions():
+    # Regression: with many general-question examples, a bare "Not sure" (a button) was read as
+    # ask_general and "Yes" fell back as ambiguous, so the form asked the same question again.
+    assert [safety_intent(t) for t in ("Not sure", "no idea", "I don't know yet")] == ["dont_know"] * 3
+    assert [safety_intent(t) for t in ("Yes", "yes please", "No", "No, thanks")] == ["affirm", "affirm", "deny", "deny"]
+    assert safety_intent("For my tumour, please") == "personalise"
+    # Longer messages are left to the classifier and the extractor.
+    assert safety_intent("not sure about the lymph nodes yet") is None
+    assert safety_intent("no spread to the lungs") is None
