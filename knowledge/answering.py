@@ -69,6 +69,8 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     retrieval threshold, when not the calibrated one (knowledge/data/retrieval.yml).
     """
     facts = facts or {}
+    if asked is None and re.search(settings()["stage_question"], text.lower()):
+        asked = "stage"
     uncovered = query.condition_gate().entry_for(text)
     if uncovered:
         return QuestionPlan(ANSWER_ENTRY, query.entry(uncovered), None, 1.0)

@@ -5,9 +5,10 @@
 
 The calibration questions (knowledge/data/calibration_questions.yml) are written apart from
 the training examples and from the held-out test set; the held-out set is never used here, so
-the rates it reports stay honest. The rule: the lowest threshold whose wrong-entry rate is at
-most 2% and whose correct-decline rate is at least 90%; if none meets both, the one with the
-fewest wrong entries. Scored like the evaluation: the trained model's intents and facts, then
+the rates it reports stay honest. The rule puts wrong answers first (a fluent answer to
+another question is the worst failure): the highest threshold that still answers at least 90%
+of the answerable calibration questions with their right entry; if none does, the one with
+the most right entries. Scored like the evaluation: the trained model's intents and facts, then
 the answer policy (with --retrieval-only, the retrieval alone).
 """
 from __future__ import annotations
@@ -24,15 +25,15 @@ from knowledge.retrieval import SETTINGS_FILE
 
 CALIBRATION = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "calibration_questions.yml"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 17)]
-MAX_WRONG, MIN_DECLINE = 0.02, 0.90
+MIN_RIGHT = 0.90
 
 
 def choose(table: list) -> float:
     """Return the threshold the rule picks from (threshold, rates) rows."""
-    good = [t for t, rates in table if rates["wrong_entry"] <= MAX_WRONG and rates["correct_decline"] >= MIN_DECLINE]
+    good = [t for t, rates in table if rates["right_entry"] >= MIN_RIGHT]
     if good:
-        return min(good)
-    return min(table, key=lambda row: (row[1]["wrong_entry"], -row[1]["right_entry"]))[0]
+        return max(good)
+    return max(table, key=lambda row: row[1]["right_entry"])[0]
 
 
 def main(argv=None) -> int:

