@@ -23,11 +23,9 @@ enforces (TARGETS and FLOORS below); the exit code is 1 when a guard fails.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -1,5 +1,4 @@
 """Fixtures for testing actions as plain Python, the way Rasa's demo bots do."""
-import json
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -9,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge.loader as loader
 
-FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN_PATH = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
@@ -39,25 +37,19 @@ def domain() -> Dict[str, Any]:
 
 
 def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: str = "inform",
-                 text: str = "", entities=None, active_loop: Optional[str] = None,
-                 fixture: Optional[str] = None) -> Tracker:
-    """Returns a Tracker built with Tracker.from_dict, from a JSON fixture or from arguments."""
-    if fixture:
-        state = json.loads((FIXTURES / f"{fixture}.json").read_text())
-    else:
-        state = {
-            "sender_id": "test-patient",
-            "slots": {},
-            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                               "entities": entities or []},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {"name": active_loop} if active_loop else {},
-            "latest_action_name": "action_listen",
-        }
-    state["slots"] = {**state.get("slots", {}), **(slots or {})}
-    return Tracker.from_dict(state)
+                 text: str = "", entities=None, active_loop: Optional[str] = None) -> Tracker:
+    """Returns a Tracker built with Tracker.from_dict from the arguments."""
+    return Tracker.from_dict({
+        "sender_id": "test-patient",
+        "slots": dict(slots or {}),
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                           "entities": entities or []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {"name": active_loop} if active_loop else {},
+        "latest_action_name": "action_listen",
+    })
 
 
 def responses(dispatcher: CollectingDispatcher):
