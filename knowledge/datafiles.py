@@ -148,16 +148,20 @@ def _id_list(path, entry_id, item: dict, key: str, allowed, required=True) -> li
     return list(value)
 
 
+def _parse(path: Path, model):
+    """Return a data file read into its pydantic model; a problem raises DataFileError naming the entry."""
+    content = _load(path)
+    try:
+        return model.parse_obj(content)
+    except ValidationError as error:
+        raise DataFileError(path, *problem_of(error, content)) from None
+
+
 def _read_source_files(paths, known: set) -> list:
     """Return the sources of the extra source files (schema: knowledge.entry_files.SourceFileModel)."""
     rows = []
     for path in paths:
-        content = _load(path)
-        try:
-            parsed = SourceFileModel.parse_obj(content)
-        except ValidationError as error:
-            raise DataFileError(path, *problem_of(error, content)) from None
-        for source in parsed.sources:
+        for source in _parse(path, SourceFileModel).sources:
             if source.id in known:
                 raise DataFileError(path, source.id, "this source id is already defined in another file")
             known.add(source.id)
@@ -247,11 +251,7 @@ class _Reader:
         """Read the question-and-answer entries, one file per area (schema: knowledge.entry_files)."""
         seen_ids, seen_areas = set(), set()
         for path in paths:
-            content = _load(path)
-            try:
-                area = AreaFileModel.parse_obj(content)
-            except ValidationError as error:
-                raise DataFileError(path, *problem_of(error, content)) from None
+            area = _parse(path, AreaFileModel)
             if area.area in seen_areas:
                 raise DataFileError(path, area.area, "another file already holds this area")
             seen_areas.add(area.area)

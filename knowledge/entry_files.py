@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 from typing import List, Optional
 
-import yaml
 from pydantic import BaseModel, Extra, ValidationError, constr, validator
 
 MAX_ANSWER_WORDS = 130
@@ -128,8 +126,3 @@ def problem_of(error: ValidationError, content) -> tuple:
     field = ".".join(str(part) for part in location) or "(entry)"
     return entry_id, f"'{field}' {first['msg']}"
 
-
-def load_yaml(path: Path):
-    """Return a YAML file's content, or raise ValueError saying why it is not valid YAML."""
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
