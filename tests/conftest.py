@@ -21,6 +21,8 @@ throw-away conversation store and the API token "test-token", and stops it at th
 | conversation store | `bot_stack.env["TRACKER_STORE_URL"]` (SQLite in a temporary folder) |
 | server output | `bot_stack.log_dir` (one file per service) |
 
+Set TEST_PORT_OFFSET (for example 100) to move all three ports when two checkouts test at once.
+
 Without a trained model at models/lms-assistant.tar.gz the tests are skipped, except when
 the environment variable CI is set: then they fail. Tests in `test_faults.py` stop and
 restart servers of the shared stack, so they run after all the others.
@@ -44,7 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "lms-assistant.tar.gz"
 DOMAIN_FILE = ROOT / "domain.yml"
 TOKEN = "test-token"
-RASA_PORT, ACTION_PORT, WEB_PORT = 15005, 15055, 18080
+# TEST_PORT_OFFSET moves all three ports, so that two checkouts can run their tests at once.
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+RASA_PORT, ACTION_PORT, WEB_PORT = 15005 + _OFFSET, 15055 + _OFFSET, 18080 + _OFFSET
 REQUEST_TIMEOUT = 120
 # Modules whose tests stop and restart servers of the shared stack; they run last.
 DISRUPTIVE_MODULES = ("test_faults",)
