@@ -28,6 +28,8 @@ PERSONALISE = "personalise"
 DECLINE = "decline"
 # Facts that describe one person's tumour; a site alone ("uterine LMS") still asks a general question.
 PERSONAL_FACTS = ("size_cm", "grade", "nodes", "metastasis", "extent")
+# A general answer is given only when its overview entry is among the router's nearest entries.
+NEAREST_FOR_GENERAL = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,17 @@ def refers_to_own_tumor(text: str) -> bool:
     """Return whether the message speaks of someone's own tumour ("my", "it", "mum's")."""
     words = set(re.findall(r"[a-z']+", text.lower().replace("’", "'")))
     return bool(words & set(settings()["personal_words"]))
+
+
+def points_elsewhere(text: str, asked: str) -> bool:
+    """Return whether the router's nearest entries leave out the general answer to the tumour question asked.
+
+    "how is a PEComa treated?" is a treatment question, but the router's nearest entries are not
+    the treatment overview: the general answer would then answer another question than the
+    one asked ("what is a PEComa?"), so nothing vetted is said rather than that.
+    """
+    nearest = [match.entry_id for match in query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)]
+    return bool(nearest) and overview_entry(asked).id not in nearest
 
 
 def overview_entry(question: str) -> query.KnowledgeEntry:
@@ -87,7 +100,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     if question and has_facts and may_personalise:
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:
-        if asked:
+        if asked and not points_elsewhere(text, asked):
             return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
         return QuestionPlan(DECLINE, score=score)
     if entry.personalises or (asked and stated_stage):

@@ -75,3 +75,11 @@ def test_a_stated_stage_gives_that_stages_treatment_at_once():
 def test_normalising_keeps_the_words_that_carry_the_question():
     assert "not" in normalise("is it not hereditary?").split()
     assert normalise("LMS in my womb") == "leiomyosarcoma uterus"
+
+
+def test_a_treatment_question_about_something_else_is_not_given_the_treatment_overview():
+    # Regression: "help paying for cancer treatment" (read as a treatment question) was answered
+    # with how sarcoma is treated; the router's nearest entries are about costs, not treatment.
+    assert answering.points_elsewhere("help paying for cancer treatment", "treatment")
+    assert plan("help paying for cancer treatment", "treatment").action != answering.ANSWER_GENERAL
+    assert not answering.points_elsewhere("how is leiomyosarcoma treated?", "treatment")
