@@ -29,7 +29,7 @@ KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.yml' -o -name '*.
 # Commas would split the call's argument: step texts use none.
 step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup run test db train validate test-unit test-stories test-integration lock clean
+.PHONY: help setup run test lint db train validate test-unit test-stories test-integration lock clean
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed and start the bot"
@@ -101,8 +101,12 @@ run: setup db train
 
 # --- test -----------------------------------------------------------------------
 
-test: setup $(STAMPS)/chromium db test-unit validate train test-stories test-integration
+test: setup lint db test-unit validate train test-stories test-integration
 	$(call step,All tests passed)
+
+lint: $(STAMPS)/python
+	$(call step,Lint: ruff check (the cheapest failure first; ruff.toml says which rules))
+	$(VENV)/bin/ruff check .
 
 test-unit: $(STAMPS)/python
 	$(call step,Test 1/4: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))

@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     stage.add_argument("--jsonl", action="store_true",
                        help="read one JSON case per line on stdin, write one JSON result per line")
     stage.add_argument("--system", help="ajcc7, ajcc8 or figo2009 (default: by site)")
-    stage.add_argument("--site", help="trunk_extremity, retroperitoneum, uterus, head_neck, visceral (gi_tract) or other")
+    stage.add_argument("--site", help="trunk_extremity, retroperitoneum, uterus, head_neck, gi_tract or other")
     stage.add_argument("--size-cm", type=float, help="largest size of the tumor in cm")
     stage.add_argument("--grade", help="1, 2, 3, X, high or low")
     stage.add_argument("--nodes", help="lymph nodes involved: yes, no or unknown")

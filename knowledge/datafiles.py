@@ -228,7 +228,7 @@ class _Reader:
         missing = REQUIRED_MESSAGES[prefix] - set(messages)
         if missing:
             raise DataFileError(path, "messages", f"missing templates: {', '.join(sorted(missing))}")
-        for key, text in messages.items():
+        for key in messages:
             self.messages[f"{prefix}.{key}"] = _text(path, key, messages, key)
 
     def read_stage_map(self, path, content, purpose, book: RuleBook, check_target):
@@ -515,7 +515,7 @@ def _read_rules(path, table_name: str, rows, facts: dict, stages) -> tuple:
         if not isinstance(when, dict) or not when:
             raise DataFileError(path, rule_id, "'when' must map facts to the categories the rule covers")
         conditions = {}
-        for fact, codes in when.items():
+        for fact in when:
             if fact not in facts:
                 raise DataFileError(path, rule_id, f"'when' uses {fact!r}, which this system does not use")
             conditions[fact] = frozenset(_id_list(path, rule_id, when, fact, set(facts[fact].codes)))

@@ -9,8 +9,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-SITES = ("trunk_extremity", "retroperitoneum", "uterus", "head_neck", "visceral", "other")
-SITE_ALIASES = {"gi_tract": "visceral"}
+SITES = ("trunk_extremity", "retroperitoneum", "uterus", "head_neck", "gi_tract", "other")
 GRADES = ("1", "2", "3", "X", "high", "low")
 EXTENTS = (
     "uterus", "adnexa", "pelvic_tissue", "abdominal_one_site", "abdominal_multiple_sites",
@@ -78,17 +77,16 @@ def check_system(system) -> str | None:
 
 
 def check_site(site) -> str | None:
-    """Return the canonical site name, resolving aliases such as gi_tract."""
+    """Return the canonical site name."""
     if site is None:
         return None
     if isinstance(site, str):
         name = site.strip().lower()
         if name in _UNKNOWN:
             return None
-        name = SITE_ALIASES.get(name, name)
         if name in SITES:
             return name
-    known = ", ".join(SITES + tuple(SITE_ALIASES))
+    known = ", ".join(SITES)
     raise InvalidCase(f"unknown site {site!r}; use one of: {known}")
 
 

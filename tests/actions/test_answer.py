@@ -42,7 +42,7 @@ async def test_exactly_5_cm_grade_1_is_stage_ia(dispatcher):
 async def test_an_unknown_grade_gives_every_possible_stage_and_where_to_look(dispatcher):
     slots = {**THIGH_6CM_G3, "grade": "unknown", "question": "stage"}
     assert await answer(slots, dispatcher) == ANSWERED
-    assert stage_said(dispatcher) == None
+    assert stage_said(dispatcher) is None
     assert responses(dispatcher)[:2] == ["utter_stage_possible", "utter_where_to_find_facts"]
     text = dispatcher.messages[0]["explanation"]
     for stage in ("IB", "IIB", "III"):
@@ -125,7 +125,7 @@ async def test_treatment_is_specific_when_every_possible_stage_is_treated_alike(
     # size unknown, grade 3, no spread: IIA or III, both treated as stages II-III
     slots = {**THIGH_6CM_G3, "size_cm": "unknown", "question": "treatment"}
     assert await answer(slots, dispatcher) == ANSWERED
-    assert stage_said(dispatcher) == None
+    assert stage_said(dispatcher) is None
     treatment = next(m for m in dispatcher.messages if m.get("response") == "utter_answer_with_source")
     assert "II-III" in treatment["answer"] and "Stage IV" not in treatment["answer"]
 
@@ -165,7 +165,7 @@ def test_survival_and_recurrence_questions_need_no_staging_facts():
 
 async def test_a_stated_stage_answers_treatment_without_the_tumor_facts(dispatcher):
     events = await answer({"site": "trunk_extremity", "stated_stage": "III", "question": "treatment"}, dispatcher)
-    assert events == ANSWERED and stage_said(dispatcher) == None
+    assert events == ANSWERED and stage_said(dispatcher) is None
     names = responses(dispatcher)
     assert names[0] == "utter_stated_stage_used" and "utter_stage_possible" not in names
     assert dispatcher.messages[0]["stage"] == "III" and "AJCC 7th edition" in dispatcher.messages[0]["system"]

@@ -11,7 +11,6 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.run import create_http_input_channels
 from rasa.shared.core.domain import Domain
 from sanic.exceptions import InvalidUsage
-from sanic.handlers import ErrorHandler
 
 from bot.channels import (
     EMPTY,

@@ -57,8 +57,7 @@ class Profile:
 
     def facts(self) -> Dict:
         """Returns the facts as knowledge.query.stage_case takes them."""
-        site = "visceral" if self.site == "gi_tract" else self.site
-        return dict(system=self.system, site=site, size_cm=self.size_cm, grade=self.grade,
+        return dict(system=self.system, site=self.site, size_cm=self.size_cm, grade=self.grade,
                     nodes=self.nodes, metastasis=self.metastasis, extent=self.extent)
 
 

@@ -1,7 +1,7 @@
 """The answer policy (knowledge.answering): the question asked is answered, or honestly declined."""
 import pytest
 
-from knowledge import answering, query
+from knowledge import answering
 from knowledge.retrieval import normalise
 
 

@@ -1,5 +1,4 @@
 """The calibration questions that choose the retrieval threshold: apart from training and from the held-out set."""
-import pytest
 
 from bot.nlu import calibrate
 from bot.nlu import evaluate_questions as evaluation

@@ -3,7 +3,7 @@ import pytest
 
 from bot.nlu.pipeline import build_nlp, extract_facts
 
-T, R, U, G, H, O = "trunk_extremity", "retroperitoneum", "uterus", "gi_tract", "head_neck", "other"
+T, R, U, G, H, O = "trunk_extremity", "retroperitoneum", "uterus", "gi_tract", "head_neck", "other"  # noqa: E741 (O is the site "other", like the others)
 
 
 def facts_of(text):
