@@ -34,7 +34,7 @@ step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 help:
 	@echo "make run    set up, build the knowledge base, train if needed and start the bot"
 	@echo "            (action server :5055, Rasa server :5005, widget page :8080)"
-	@echo "make test   set up and run every test"
+	@echo "make test   set up and run every test (make lint: ruff only)"
 	@echo "make clean  remove the virtualenv, node modules, models and local databases"
 
 # --- setup -------------------------------------------------------------------
