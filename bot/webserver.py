@@ -40,6 +40,9 @@ ROUTES: Dict[str, Tuple[Path, str]] = {
     "/page.css": (WEB / "page.css", CSS),
     "/page.js": (WEB / "page.js", JS),
     "/static/webchat.js": (WIDGET_BUNDLE, JS),
+    # For other websites: the floating chat button (README, "Embedding the chat").
+    "/static/lms-chat-embed.js": (WEB / "embed.js", JS),
+    "/static/lms-chat-embed.css": (WEB / "embed.css", CSS),
 }
 # Sanic keeps a registry of app names; each app made in one process gets its own.
 _app_numbers = itertools.count(1)
