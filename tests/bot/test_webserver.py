@@ -33,6 +33,8 @@ def test_serves_the_page(page_url):
     assert 'name="viewport"' in body
     assert "<h1>LMS information assistant</h1>" in body
     assert "call 988 (US) or your local emergency number" in body
+    # On a phone the introduction folds (page.js opens it on wide screens).
+    assert '<details class="intro" id="about">' in body and "<summary>About this assistant" in body
     assert "<noscript>" in body
     assert 'src="/static/webchat.js"' in body and 'src="/config.js"' in body
     assert "cdn" not in body.lower() and "https://" not in body
@@ -100,3 +102,16 @@ def test_a_port_in_use_is_reported_as_such():
         assert error.value.errno == errno.EADDRINUSE
     finally:
         taken.close()
+
+
+def test_serves_the_embed_files_for_other_websites(page_url):
+    script = get(page_url + "/static/lms-chat-embed.js")
+    styles = get(page_url + "/static/lms-chat-embed.css")
+    assert script[0] == 200 and script[1]["Content-Type"].startswith("text/javascript")
+    assert "data-socket-url" in script[2] and "Chat with the LMS information assistant" in script[2]
+    assert styles[0] == 200 and ".lms-chat .rw-launcher" in styles[2]
+
+
+def test_the_send_button_gets_a_word(page_url):
+    _, _, script = get(page_url + "/page.js")
+    assert 'word.textContent = "Send"' in script
