@@ -54,7 +54,8 @@
     label(".rw-close-button", { "aria-label": "Close the chat" });
     label(".rw-new-message", { "aria-label": "Your message to the assistant" });
     label(".rw-send", { "aria-label": "Send message" });
-    label(".rw-messages-container", { role: "log", "aria-live": "polite", "aria-label": "Messages" });
+    // tabindex: the conversation scrolls, so keyboard users must be able to reach it.
+    label(".rw-messages-container", { role: "log", tabindex: "0", "aria-live": "polite", "aria-label": "Messages" });
     var buttons = mount.querySelectorAll(".rw-send");
     for (var i = 0; i < buttons.length; i++) {
       if (!buttons[i].querySelector(".lms-send-label")) {

@@ -70,8 +70,10 @@
     label(".rw-new-message", { "aria-label": "Your message to the assistant" });
     label(".rw-send", { "aria-label": "Send message" });
     labelSendButton();
+    // tabindex: the conversation scrolls, so keyboard users must be able to reach it.
     label(".rw-messages-container", {
       role: "log",
+      tabindex: "0",
       "aria-live": "polite",
       "aria-label": "Messages"
     });

@@ -9,10 +9,16 @@ const WIDGET_URL = process.env.WIDGET_URL || "http://localhost:8080";
 const EMBED_URL = process.env.EMBED_URL;
 const QUESTION = "what is leiomyosarcoma?";
 const QUIET_MS = 2500;
-const TURN_TIMEOUT_MS = 90000;
+// The first answer after a start can wait for the action server to build its question index.
+const TURN_TIMEOUT_MS = 240000;
+
+// Bot messages with text (the widget's typing indicator is an empty .rw-response).
+async function botMessages(page) {
+  return (await page.locator(".rw-response").allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+}
 
 async function botMessageCount(page) {
-  return page.locator(".rw-response").count();
+  return (await botMessages(page)).length;
 }
 
 // Waits until the bot has said something after `before` messages and then gone quiet.
@@ -26,7 +32,7 @@ async function waitForBot(page, before) {
       count = now;
       lastChange = Date.now();
     } else if (count > before && Date.now() - lastChange > QUIET_MS) {
-      return (await page.locator(".rw-response").allInnerTexts()).slice(before);
+      return (await botMessages(page)).slice(before);
     }
     await page.waitForTimeout(250);
   }
