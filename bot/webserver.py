@@ -1,19 +1,26 @@
-"""Serves the chat page: bot/web/, the rasa-webchat bundle from node_modules, and /config.js.
+"""Serves the chat page and the moderators' answer desk (sanic).
 
-Only the paths in ROUTES are served, so nothing else on disk is reachable. The page talks to
-Rasa's socket.io channel at RASA_SOCKET_URL (default http://localhost:5005); that server must
-allow this page's origin (CORS_ORIGINS, passed to `rasa run --cors`).
+The chat page: bot/web/, the rasa-webchat bundle from node_modules, and /config.js. The page
+talks to Rasa's socket.io channel at RASA_SOCKET_URL (default http://localhost:5005); that
+server must allow this page's origin (CORS_ORIGINS, passed to `rasa run --cors`).
+
+The answer desk (/desk, bot/desk.py) reads the knowledge base directly, so it works without
+the Rasa server. Only the routes registered here and in bot/desk.py are served, so nothing
+else on disk is reachable.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import socket as sockets
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
+
+from sanic import Sanic, response
+from sanic.exceptions import MethodNotSupported, NotFound
 
 from bot import ROOT
 
@@ -23,14 +30,22 @@ WEB = Path(__file__).resolve().parent / "web"
 WIDGET_BUNDLE = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DEFAULT_SOCKET_URL = "http://localhost:5005"
 
+HTML = "text/html; charset=utf-8"
 JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
 ROUTES: Dict[str, Tuple[Path, str]] = {
-    "/": (WEB / "index.html", "text/html; charset=utf-8"),
-    "/index.html": (WEB / "index.html", "text/html; charset=utf-8"),
-    "/page.css": (WEB / "page.css", "text/css; charset=utf-8"),
+    "/": (WEB / "index.html", HTML),
+    "/index.html": (WEB / "index.html", HTML),
+    "/page.css": (WEB / "page.css", CSS),
     "/page.js": (WEB / "page.js", JS),
     "/static/webchat.js": (WIDGET_BUNDLE, JS),
+    # For other websites: the floating chat button (README, "Embedding the chat").
+    "/static/lms-chat-embed.js": (WEB / "embed.js", JS),
+    "/static/lms-chat-embed.css": (WEB / "embed.css", CSS),
 }
+# Sanic keeps a registry of app names; each app made in one process gets its own.
+_app_numbers = itertools.count(1)
 
 
 def socket_url() -> str:
@@ -66,68 +81,81 @@ def config_script(socket: str) -> bytes:
     return f"window.LMS_WIDGET_CONFIG = {json.dumps(config)};\n".encode()
 
 
-class PageHandler(BaseHTTPRequestHandler):
-    """Answers GET and HEAD for the routes above and /config.js; 404 for anything else."""
-
-    server_version = "lms-widget-page"
-    socket = DEFAULT_SOCKET_URL
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        """Sends the file for the path, or an error."""
-        self._respond(include_body=True)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        """Sends the headers the GET would send."""
-        self._respond(include_body=False)
-
-    def _respond(self, include_body: bool) -> None:
-        path = urlsplit(self.path).path
-        if path == "/config.js":
-            self._send(HTTPStatus.OK, config_script(self.socket), JS, include_body)
-            return
-        route = ROUTES.get(path)
-        if route is None:
-            self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", include_body)
-            return
-        file, content_type = route
+def _file_handler(file: Path, content_type: str):
+    async def serve_file(request):
         if not file.exists():
             hint = "Run 'npm install' (or 'make setup') in the project folder." if file == WIDGET_BUNDLE else ""
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE, f"Missing {file.name}. {hint}\n".encode(),
-                       "text/plain; charset=utf-8", include_body)
-            return
-        self._send(HTTPStatus.OK, file.read_bytes(), content_type, include_body)
-
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str, include_body: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Content-Security-Policy", content_security_policy(self.socket))
-        self.end_headers()
-        if include_body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Logs requests at debug level only (paths, never conversation content)."""
-        logger.debug("%s - %s", self.address_string(), format % args)
+            return response.text(f"Missing {file.name}. {hint}\n", status=503)
+        return response.raw(file.read_bytes(), content_type=content_type)
+    return serve_file
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8080, socket: Optional[str] = None) -> ThreadingHTTPServer:
-    """Returns a ready (not yet serving) page server bound to host:port."""
-    handler = type("ConfiguredPageHandler", (PageHandler,), {"socket": socket or socket_url()})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+def make_app(socket: Optional[str] = None, desk_token: Optional[str] = None) -> Sanic:
+    """Returns the page server's sanic app: the chat page, /config.js and the answer desk.
+
+    socket: the Rasa socket URL (default: socket_url()). desk_token: the token the desk asks
+    for beyond localhost (default: $DESK_TOKEN; none means the desk is open on localhost only).
+    """
+    from bot.desk import desk
+
+    app = Sanic(f"lms_page_{next(_app_numbers)}")
+    app.config.SOCKET_URL = socket or socket_url()
+    app.config.DESK_TOKEN = desk_token if desk_token is not None else os.environ.get("DESK_TOKEN", "")
+    # The desk's first search builds the question index (bot/desk.py warms it up at start).
+    app.config.RESPONSE_TIMEOUT = 300
+    policy = content_security_policy(app.config.SOCKET_URL)
+
+    for number, (path, (file, content_type)) in enumerate(ROUTES.items()):
+        app.add_route(_file_handler(file, content_type), path, methods=["GET", "HEAD"], name=f"file_{number}")
+
+    @app.route("/config.js", methods=["GET", "HEAD"])
+    async def config_js(request):
+        return response.raw(config_script(app.config.SOCKET_URL), content_type=JS)
+
+    app.blueprint(desk)
+
+    @app.exception(NotFound)
+    async def not_found(request, exception):
+        return response.text("Not found\n", status=404)
+
+    @app.exception(MethodNotSupported)
+    async def wrong_method(request, exception):
+        return response.text("Method not allowed\n", status=405)
+
+    @app.on_response
+    async def security_headers(request, reply):
+        reply.headers.setdefault("Cache-Control", "no-cache")
+        reply.headers.setdefault("X-Content-Type-Options", "nosniff")
+        reply.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.path.startswith("/desk"):  # the desk sets its own (bot/desk.py)
+            reply.headers.setdefault("Content-Security-Policy", policy)
+
+    return app
+
+
+def listening_socket(host: str, port: int) -> sockets.socket:
+    """Returns a socket listening on host:port; raises OSError (EADDRINUSE) when the port is taken."""
+    family = sockets.AF_INET6 if ":" in host else sockets.AF_INET
+    sock = sockets.socket(family, sockets.SOCK_STREAM)
+    sock.setsockopt(sockets.SOL_SOCKET, sockets.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(100)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def serve(host: str = "127.0.0.1", port: int = 8080, socket: Optional[str] = None) -> None:
-    """Serves the page until Ctrl-C."""
+    """Serves the page and the desk until Ctrl-C."""
     if not WIDGET_BUNDLE.exists():
         logger.warning("The widget bundle is missing: run 'npm install' in %s.", ROOT)
-    server = make_server(host, port, socket)
-    print(f"Chat page on http://{'localhost' if host in ('127.0.0.1', '') else host}:{port} "
-          f"(Rasa socket: {server.RequestHandlerClass.socket}). Ctrl-C stops it.", flush=True)
-    with server:
-        server.serve_forever()
+    sock = listening_socket(host, port)
+    app = make_app(socket)
+    shown = "localhost" if host in ("127.0.0.1", "") else host
+    print(f"Chat page on http://{shown}:{port} (Rasa socket: {app.config.SOCKET_URL}).\n"
+          f"Answer desk for moderators on http://{shown}:{port}/desk "
+          f"({'token required beyond localhost' if app.config.DESK_TOKEN else 'this computer only; set DESK_TOKEN to open it to others'}). "
+          "Ctrl-C stops it.", flush=True)
+    app.run(sock=sock, access_log=False, motd=False, debug=False)

@@ -18,10 +18,11 @@ throw-away conversation store and the API token "test-token", and stops it at th
 | Rasa server (REST, socket.io, HTTP API) | `bot_stack.url` = http://localhost:15005 |
 | action server | http://localhost:15055 |
 | widget page | `bot_stack.web_url` = http://localhost:18080 |
+| another website embedding the chat (allowed by CORS) | http://localhost:18095 |
 | conversation store | `bot_stack.env["TRACKER_STORE_URL"]` (SQLite in a temporary folder) |
 | server output | `bot_stack.log_dir` (one file per service) |
 
-Set TEST_PORT_OFFSET (for example 100) to move all three ports when two checkouts test at once.
+Set TEST_PORT_OFFSET (for example 100) to move all the ports when two checkouts test at once.
 
 Without a trained model at models/lms-assistant.tar.gz the tests are skipped, except when
 the environment variable CI is set: then they fail. Tests in `test_faults.py` stop and
@@ -49,6 +50,8 @@ TOKEN = "test-token"
 # TEST_PORT_OFFSET moves all three ports, so that two checkouts can run their tests at once.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
 RASA_PORT, ACTION_PORT, WEB_PORT = 15005 + _OFFSET, 15055 + _OFFSET, 18080 + _OFFSET
+# Another website that embeds the chat (tests/browser/test_page_browser.py serves it).
+EMBED_PORT = 18095 + _OFFSET
 REQUEST_TIMEOUT = 120
 # Modules whose tests stop and restart servers of the shared stack; they run last.
 DISRUPTIVE_MODULES = ("test_faults",)
@@ -159,7 +162,7 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "RASA_API_TOKEN": TOKEN,
         "KNOWLEDGE_DB_URL": _knowledge_db_url(),
-        "CORS_ORIGINS": f"http://localhost:{WEB_PORT}",
+        "CORS_ORIGINS": f"http://localhost:{WEB_PORT} http://localhost:{EMBED_PORT}",
         # The privacy tests read the logs at the default level, whatever the shell says.
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",

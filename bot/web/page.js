@@ -53,11 +53,27 @@
     }
   }
 
+  // The send button is an icon only: give it a visible word too.
+  function labelSendButton() {
+    var buttons = chat.querySelectorAll(".rw-send");
+    for (var i = 0; i < buttons.length; i++) {
+      if (!buttons[i].querySelector(".send-label")) {
+        var word = document.createElement("span");
+        word.className = "send-label";
+        word.textContent = "Send";
+        buttons[i].appendChild(word);
+      }
+    }
+  }
+
   function improveAccessibility() {
     label(".rw-new-message", { "aria-label": "Your message to the assistant" });
     label(".rw-send", { "aria-label": "Send message" });
+    labelSendButton();
+    // tabindex: the conversation scrolls, so keyboard users must be able to reach it.
     label(".rw-messages-container", {
       role: "log",
+      tabindex: "0",
       "aria-live": "polite",
       "aria-label": "Messages"
     });
@@ -65,6 +81,10 @@
       status.parentNode.removeChild(status);
     }
   }
+
+  // The introduction starts open where there is room for it, folded on a phone.
+  var about = document.getElementById("about");
+  if (about && window.matchMedia("(min-width: 601px)").matches) about.open = true;
 
   new MutationObserver(improveAccessibility).observe(chat, { childList: true, subtree: true });
   improveAccessibility();

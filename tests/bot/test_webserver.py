@@ -1,22 +1,19 @@
 """The chat page server: the page, its settings, the widget bundle, and nothing else."""
-import threading
+import errno
 import urllib.error
 import urllib.request
 
 import pytest
 
 from bot import webserver
+from tests.bot import page_server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def page_url():
     """Serves the page on a free port with a known socket URL; returns its base URL."""
-    server = webserver.make_server("127.0.0.1", 0, socket="https://chat.example.org:5005")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with page_server.running(socket="https://chat.example.org:5005") as url:
+        yield url
 
 
 def get(url):
@@ -36,6 +33,8 @@ def test_serves_the_page(page_url):
     assert 'name="viewport"' in body
     assert "<h1>LMS information assistant</h1>" in body
     assert "call 988 (US) or your local emergency number" in body
+    # On a phone the introduction folds (page.js opens it on wide screens).
+    assert '<details class="intro" id="about">' in body and "<summary>About this assistant" in body
     assert "<noscript>" in body
     assert 'src="/static/webchat.js"' in body and 'src="/config.js"' in body
     assert "cdn" not in body.lower() and "https://" not in body
@@ -85,3 +84,34 @@ def test_the_policy_allows_only_this_server_and_the_socket(page_url):
 def test_nothing_else_is_served(page_url, path):
     status, _, _ = get(page_url + path)
     assert status == 404
+
+
+def test_head_sends_headers_without_a_body(page_url):
+    request = urllib.request.Request(page_url + "/page.css", method="HEAD")
+    with urllib.request.urlopen(request) as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"].startswith("text/css")
+        assert reply.read() == b""
+
+
+def test_a_port_in_use_is_reported_as_such():
+    taken = webserver.listening_socket("127.0.0.1", 0)
+    try:
+        with pytest.raises(OSError) as error:
+            webserver.listening_socket("127.0.0.1", taken.getsockname()[1])
+        assert error.value.errno == errno.EADDRINUSE
+    finally:
+        taken.close()
+
+
+def test_serves_the_embed_files_for_other_websites(page_url):
+    script = get(page_url + "/static/lms-chat-embed.js")
+    styles = get(page_url + "/static/lms-chat-embed.css")
+    assert script[0] == 200 and script[1]["Content-Type"].startswith("text/javascript")
+    assert "data-socket-url" in script[2] and "Chat with the LMS information assistant" in script[2]
+    assert styles[0] == 200 and ".lms-chat .rw-launcher" in styles[2]
+
+
+def test_the_send_button_gets_a_word(page_url):
+    _, _, script = get(page_url + "/page.js")
+    assert 'word.textContent = "Send"' in script
