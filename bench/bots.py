@@ -54,6 +54,7 @@ def ensure_moodbot(folder: Path = MOODBOT_DIR) -> Path:
         return model
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     print(f"  moodbot baseline: 'rasa init --no-prompt' into {_shown(folder)} "
           "(creates and trains it once, about two minutes) ...", flush=True)
     done = subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(staging)], cwd=ROOT,

@@ -79,6 +79,11 @@ class QuestionIndex:
         self.classifier.fit(features, labels)
         self.vocabulary = sorted({word for text in texts for word in text.split()})
         self._known = set(self.vocabulary)
+        self._by_length: dict = {}
+        for word in self.vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
+        # Patients repeat their words; the answer for a word never changes while the process runs.
+        self._near_known = lru_cache(maxsize=8192)(self._has_close_match)
 
     def known_share(self, normalised: str) -> float:
         """Return the share of the question's words that the entries use (a typo of a known word counts).
@@ -87,9 +92,21 @@ class QuestionIndex:
         Ewing sarcoma: the unknown word is what the question is about, so the match is weaker.
         """
         words = normalised.split()
-        known = sum(1 for word in words if word in self._known
-                    or difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.8))
+        known = sum(1 for word in words if word in self._known or self._near_known(word))
         return known / len(words) if words else 0.0
+
+    def _has_close_match(self, word: str) -> bool:
+        """Return whether a known word is at least 0.8 similar to the word (difflib's ratio).
+
+        Only words of a length that can reach 0.8 are compared: the ratio is at most
+        2 * shorter / (both lengths), which is at least 0.8 only when 5 * shorter >= 2 * (sum).
+        difflib would drop the others at its first check; skipping them keeps the cost from
+        growing with the whole vocabulary.
+        """
+        size = len(word)
+        candidates = [known for length, words in self._by_length.items()
+                      if 5 * min(size, length) >= 2 * (size + length) for known in words]
+        return bool(difflib.get_close_matches(word, candidates, n=1, cutoff=0.8))
 
     def rank(self, text: str, limit: int = 5) -> list:
         """Return the best-matching entries, best first, with their scores (0 to 1)."""
