@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import statistics
 import time
 import uuid
@@ -178,7 +179,7 @@ async def measure_knowledge(bot: Bot, samples: int) -> Dict[str, List[float]]:
 def percentile(values: List[float], share: float) -> float:
     """Returns the value below which `share` of the values lie (nearest rank)."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
     return ordered[rank - 1]
 
 
