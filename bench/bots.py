@@ -141,6 +141,8 @@ class ThisBot(Bot):
     work_dir: Path = BENCH_DIR / "run"
     log_dir: Optional[Path] = None
     env: Dict[str, str] = field(default_factory=dict)
+    # When set, both servers run under cProfile and write <service>.prof here when stopped.
+    profile_dir: Optional[Path] = None
     stack: Optional[Stack] = None
 
     SERVICES = ["action server", "Rasa server"]
@@ -155,6 +157,13 @@ class ThisBot(Bot):
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.stack = Stack(model=self.model, rasa_port=self.rasa_port, action_port=self.action_port,
                            web_port=self.web_port, env=self.env, log_dir=self.log_dir)
+        if self.profile_dir:
+            self.profile_dir.mkdir(parents=True, exist_ok=True)
+            for service in self.stack.services:
+                # Sanic stops on SIGTERM and `rasa run` returns, so cProfile writes its file.
+                service.command = [sys.executable, "-m", "cProfile", "-o",
+                                   str(self.profile_dir / f"{service.name.replace(' ', '_')}.prof"),
+                                   *service.command]
         self.stack.start(only=self.SERVICES)
 
     def restart_actions(self, env: Dict[str, str]) -> None:

@@ -255,8 +255,20 @@ def _progress(text: str) -> None:
     print(text, flush=True)
 
 
+def profile_report(profile: Path, top: int = 30) -> str:
+    """Returns a cProfile file's top functions by cumulative and by own time, as text."""
+    import io
+    import pstats
+
+    out = io.StringIO()
+    stats = pstats.Stats(str(profile), stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = None,
-                  results_dir: Path = RESULTS_DIR) -> Dict[str, Any]:
+                  results_dir: Path = RESULTS_DIR, profile: bool = False) -> Dict[str, Any]:
     """Starts both bots, runs the load, prints the table and writes the JSON; returns the results."""
     from knowledge.datafiles import DATA_DIR
 
@@ -264,7 +276,8 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
     log_dir = BENCH_DIR / "logs" / stamp
     this = ThisBot(name="this bot", url=f"http://localhost:{port_base}", needs_auth=True,
                    rasa_port=port_base, action_port=port_base + 50, web_port=port_base + 3075,
-                   log_dir=log_dir, **({"model": model} if model else {}))
+                   log_dir=log_dir, profile_dir=BENCH_DIR / "profiles" / stamp if profile else None,
+                   **({"model": model} if model else {}))
     mood = Moodbot(name="moodbot", url=f"http://localhost:{port_base + 1}", port=port_base + 1, log_dir=log_dir)
     _progress("1/4 Preparing the baseline and the larger knowledge base")
     scaled_env = scaled_knowledge(load.kb_scale, DATA_DIR, BENCH_DIR / f"knowledge-x{load.kb_scale}")
@@ -309,5 +322,10 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
     out = results_dir / f"latency-{stamp}.json"
     out.write_text(json.dumps(results, indent=1))
     print(f"\nEvery sample: {out}")
+    if this.profile_dir:
+        for prof in sorted(this.profile_dir.glob("*.prof")):
+            report = results_dir / f"profile-{stamp}-{prof.stem}.txt"
+            report.write_text(profile_report(prof))
+            print(f"Profile of the {prof.stem.replace('_', ' ')} (timings above include the profiler's cost): {report}")
     results["json"] = str(out)
     return results

@@ -46,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tiny", action="store_true", help="the smallest load that fills every row (a smoke run)")
     parser.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE,
                         help=f"first of the benchmark's ports (default {DEFAULT_PORT_BASE})")
+    parser.add_argument("--profile", action="store_true",
+                        help="run this bot's two servers under cProfile and write their top functions "
+                             "to results/bench/ (slows this bot down: use the ratios of a run without it)")
     parser.add_argument("--model", type=Path, default=None, help="this bot's model (default models/lms-assistant.tar.gz)")
 
 
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if load.long_turns < 2 * load.window:
         raise CommandError("--long-turns must be at least twice --window, so the two windows do not overlap.", 2)
     try:
-        run_benchmark(load, port_base=args.port_base, model=args.model)
+        run_benchmark(load, port_base=args.port_base, model=args.model, profile=args.profile)
     except RuntimeError as error:
         raise CommandError(f"The benchmark could not run: {error}") from None
     return 0
