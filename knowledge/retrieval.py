@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -77,6 +78,10 @@ class QuestionIndex:
         features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
         self.classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=None, random_state=1)
         self.classifier.fit(features, labels)
+        # predict_proba multiplies the question's sparse features by coef_.T; scipy needs that
+        # matrix C-contiguous and would copy all of it (classes x features) on every question.
+        # Stored column-major, coef_.T is C-contiguous already: same numbers, no copy.
+        self.classifier.coef_ = np.asfortranarray(self.classifier.coef_)
         self.vocabulary = sorted({word for text in texts for word in text.split()})
         self._known = set(self.vocabulary)
         self._by_length: dict = {}

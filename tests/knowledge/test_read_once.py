@@ -1,6 +1,7 @@
 """The knowledge base is read-only while the bot runs: answers come from memory after the first read."""
 import difflib
 
+import numpy as np
 import pytest
 from sqlalchemy import event
 
@@ -82,3 +83,11 @@ def test_the_close_word_check_agrees_with_difflib_over_the_whole_vocabulary(word
     index = QuestionIndex(EXAMPLES)
     assert index._has_close_match(word) == bool(
         difflib.get_close_matches(word, index.vocabulary, n=1, cutoff=0.8))
+
+
+def test_the_classifier_weights_need_no_copy_per_question_and_score_the_same():
+    index = QuestionIndex(EXAMPLES)
+    assert index.classifier.coef_.T.flags["C_CONTIGUOUS"]
+    ranked = index.rank("what is leiomyosarcoma", limit=3)
+    index.classifier.coef_ = np.ascontiguousarray(index.classifier.coef_)  # the layout sklearn leaves
+    assert index.rank("what is leiomyosarcoma", limit=3) == ranked
