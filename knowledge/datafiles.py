@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from knowledge.entry_files import AreaFileModel, SourceFileModel, problem_of
 from knowledge.facts import EXTENTS, FACT_NAMES, GRADES, SITES
 from knowledge.staging import UNKNOWN_SITE, Category, FactSpec, Rule, RuleBook, SiteUse, System, uncovered
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# KNOWLEDGE_DATA_DIR points at another copy of the data (the benchmark's larger knowledge base).
+DATA_DIR = Path(os.environ.get("KNOWLEDGE_DATA_DIR") or Path(__file__).resolve().parent / "data")
 STAGING_DIR = "staging"
 ENTRIES_DIR = "entries"
 SOURCES_DIR = "sources"

@@ -1,7 +1,9 @@
 """The only module the rest of the project calls: staging, treatment, survival, recurrence and topics.
 
 Every function reads the knowledge database (building it first if it is missing or older
-than the data files) at database_url(): $KNOWLEDGE_DB_URL or var/knowledge.db.
+than the data files) at database_url(): $KNOWLEDGE_DB_URL or var/knowledge.db. The knowledge
+base is read-only while the bot runs, so the rows the answers are made from are read once per
+process and database (see _snapshot); reset_cache() forgets them after a rebuild.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ _rulebooks: dict = {}
 _entry_lists: dict = {}
 _indexes: dict = {}
 _gates: dict = {}
+_snapshots: dict = {}
+_entry_by_id: dict = {}
 
 
 @dataclass(frozen=True)
@@ -140,83 +144,82 @@ def treatment_stage(result: StageResult):
 
 def _targets(result: StageResult, purpose: str) -> set:
     """Return where each possible stage of a result leads for a purpose (as comparable JSON)."""
-    with _session() as session:
-        return {json.dumps(_stage_target(session, purpose, result.system, stage), sort_keys=True)
-                for stage in result.possible_stages}
+    memory = _snapshot()
+    return {json.dumps(_stage_target(memory, purpose, result.system, stage), sort_keys=True)
+            for stage in result.possible_stages}
 
 
 def treatment_for(stage=None, system=None, site=None) -> Answer:
     """Return the treatment options for a stage of any system ("recurrent" too; None gives the overview)."""
     stage, system, site = check_stage(stage), check_system(system), check_site(site)
-    with _session() as session:
-        messages = _messages(session)
-        lead = None
-        if stage is None:
+    memory = _snapshot()
+    messages = memory.messages
+    lead = None
+    if stage is None:
+        group = "overview"
+    elif stage == "recurrent":
+        group = "recurrent"
+    else:
+        system = system or rulebook().default_system(site)
+        group = _stage_target(memory, "treatment", system, stage)
+        if group is None:
+            known = rulebook().system(system)
+            lead = messages["treatment.unknown_stage"].format(
+                stage=stage, system=known.short_name, year=known.year)
             group = "overview"
-        elif stage == "recurrent":
-            group = "recurrent"
-        else:
-            system = system or rulebook().default_system(site)
-            group = _stage_target(session, "treatment", system, stage)
-            if group is None:
-                known = rulebook().system(system)
-                lead = messages["treatment.unknown_stage"].format(
-                    stage=stage, system=known.short_name, year=known.year)
-                group = "overview"
-        site = _implied_site(system, site)
-        entries = [e for e in _entries(session, "treatment") if e.attrs["group"] == group]
-        chosen = [_for_site(entries, site)] + _notes_for(session, "treatment_note", site)
-        text = "\n".join(part for part in [lead] + [e.text for e in chosen] if part)
-        return Answer(text, _citations(session, chosen))
+    site = _implied_site(system, site)
+    entries = [e for e in _entries(memory, "treatment") if e.attrs["group"] == group]
+    chosen = [_for_site(entries, site)] + _notes_for(memory, "treatment_note", site)
+    text = "\n".join(part for part in [lead] + [e.text for e in chosen] if part)
+    return Answer(text, _citations(memory, chosen))
 
 
 def survival_for(site=None, stage=None, system=None) -> Answer:
     """Return 5-year relative survival figures for a site, marking the SEER group of a known stage."""
     site, stage, system = check_site(site), check_stage(stage), check_system(system)
     site = _implied_site(system, site)
-    with _session() as session:
-        messages = _messages(session)
-        tables = _entries(session, "survival")
-        table = _for_site(tables, site)
-        groups = None
-        if stage and stage != "recurrent":
-            groups = _stage_target(session, "survival", system or rulebook().default_system(site), stage)
-        lines = [messages["survival.intro"].format(
-            measure=table.attrs["measure"], title=table.title, attribution=table.attrs["attribution"])]
-        for group, percent in table.attrs["figures"].items():
-            key = "survival.figure_match" if groups and group in groups else "survival.figure"
-            lines.append(messages[key].format(
-                label=messages[f"survival.group.{group}"], percent=f"{percent:g}", stage=stage))
-        if not groups:
-            sentences = [messages["survival.no_stage"]]
-        else:
-            key = "survival.stage_one_group" if len(groups) == 1 else "survival.stage_two_groups"
-            sentences = [messages[key].format(stage=stage, groups=" or ".join(groups))]
-        sentences.append(table.text)
-        notes = _notes_for(session, "survival_note", site)
-        figures = {t.id: messages["survival.gist_figures"].format(attribution=t.attrs["attribution"], **{
-            g: f"{p:g}" for g, p in t.attrs["figures"].items()}) for t in tables}
-        sentences += [note.text.format(**figures) for note in notes]
-        sentences.append(messages["survival.caveat"].format(years=table.years))
-        used = [table] + notes + [t for t in tables if any(f"{{{t.id}}}" in n.text for n in notes)]
-        return Answer("\n".join(lines) + "\n" + " ".join(sentences), _citations(session, used))
+    memory = _snapshot()
+    messages = memory.messages
+    tables = _entries(memory, "survival")
+    table = _for_site(tables, site)
+    groups = None
+    if stage and stage != "recurrent":
+        groups = _stage_target(memory, "survival", system or rulebook().default_system(site), stage)
+    lines = [messages["survival.intro"].format(
+        measure=table.attrs["measure"], title=table.title, attribution=table.attrs["attribution"])]
+    for group, percent in table.attrs["figures"].items():
+        key = "survival.figure_match" if groups and group in groups else "survival.figure"
+        lines.append(messages[key].format(
+            label=messages[f"survival.group.{group}"], percent=f"{percent:g}", stage=stage))
+    if not groups:
+        sentences = [messages["survival.no_stage"]]
+    else:
+        key = "survival.stage_one_group" if len(groups) == 1 else "survival.stage_two_groups"
+        sentences = [messages[key].format(stage=stage, groups=" or ".join(groups))]
+    sentences.append(table.text)
+    notes = _notes_for(memory, "survival_note", site)
+    figures = {t.id: messages["survival.gist_figures"].format(attribution=t.attrs["attribution"], **{
+        g: f"{p:g}" for g, p in t.attrs["figures"].items()}) for t in tables}
+    sentences += [note.text.format(**figures) for note in notes]
+    sentences.append(messages["survival.caveat"].format(years=table.years))
+    used = [table] + notes + [t for t in tables if any(f"{{{t.id}}}" in n.text for n in notes)]
+    return Answer("\n".join(lines) + "\n" + " ".join(sentences), _citations(memory, used))
 
 
 def staging_sources(system: str) -> list:
     """Return the citations behind a staging system's rules, e.g. the AJCC manual and the article."""
     ids = rulebook().system(check_system(system)).sources
-    with _session() as session:
-        citations = dict(session.execute(select(Source.id, Source.citation).where(Source.id.in_(ids))).all())
-    return [citations[source_id] for source_id in ids if source_id in citations]
+    citations = _snapshot().citations
+    return [citations[source_id][0] for source_id in ids if source_id in citations]
 
 
 def recurrence_for(site=None) -> Answer:
     """Return how often LMS comes back for a site (uterus: up to 70%, elsewhere about 40%), as population statistics."""
     site = check_site(site)
-    with _session() as session:
-        entry = _for_site(_entries(session, "recurrence"), site)
-        caveat = _messages(session)["recurrence.caveat"].format(years=entry.years)
-        return Answer(f"{entry.text} {caveat}", _citations(session, [entry]))
+    memory = _snapshot()
+    entry = _for_site(_entries(memory, "recurrence"), site)
+    caveat = memory.messages["recurrence.caveat"].format(years=entry.years)
+    return Answer(f"{entry.text} {caveat}", _citations(memory, [entry]))
 
 
 @dataclass(frozen=True)
@@ -252,23 +255,25 @@ def entries() -> list:
     """Return every question-and-answer entry, in file order (loaded once per process)."""
     url = database_url()
     if url not in _entry_lists:
-        with _session() as session:
-            _entry_lists[url] = [
-                KnowledgeEntry(id=e.id, area=e.attrs["area"], area_title=e.attrs["area_title"], question=e.title,
-                               answer=e.text, sources=_citations(session, [e]), reviewed=e.attrs["reviewed"],
-                               covered=e.attrs["covered"], personalises=e.attrs.get("personalises"),
-                               examples=list(e.attrs["examples"]), names=list(e.attrs.get("names") or []),
-                               safety=bool(e.attrs.get("safety")))
-                for e in _entries(session, "entry")]
+        memory = _snapshot()
+        _entry_lists[url] = [
+            KnowledgeEntry(id=e.id, area=e.attrs["area"], area_title=e.attrs["area_title"], question=e.title,
+                           answer=e.text, sources=_citations(memory, [e]), reviewed=e.attrs["reviewed"],
+                           covered=e.attrs["covered"], personalises=e.attrs.get("personalises"),
+                           examples=list(e.attrs["examples"]), names=list(e.attrs.get("names") or []),
+                           safety=bool(e.attrs.get("safety")))
+            for e in _entries(memory, "entry")]
+        _entry_by_id[url] = {item.id: item for item in _entry_lists[url]}
     return _entry_lists[url]
 
 
 def entry(entry_id: str) -> KnowledgeEntry:
     """Return one entry by id; raises KeyError for an unknown id."""
-    for candidate in entries():
-        if candidate.id == entry_id:
-            return candidate
-    raise KeyError(f"unknown entry {entry_id!r}")
+    entries()
+    found = _entry_by_id[database_url()].get(entry_id)
+    if found is None:
+        raise KeyError(f"unknown entry {entry_id!r}")
+    return found
 
 
 def areas() -> list:
@@ -326,6 +331,8 @@ def reset_cache() -> None:
     _entry_lists.clear()
     _indexes.clear()
     _gates.clear()
+    _snapshots.clear()
+    _entry_by_id.clear()
 
 
 def _session() -> Session:
@@ -346,14 +353,48 @@ def _implied_site(system: str | None, site: str | None) -> str | None:
     return staged[0] if len(staged) == 1 else None
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """The rows the answers are made from, read from the database once (it is read-only while the bot runs)."""
+
+    messages: dict        # message id -> template
+    entries: dict         # kind -> entries of that kind, in file order
+    stage_targets: dict   # (purpose, system, stage) -> treatment group or survival groups
+    entry_sources: dict   # (kind, entry id) -> [(source id, part of, reference)], in the entry's order
+    citations: dict       # source id -> (citation, citation of several of its references)
+
+
+def _snapshot() -> _Snapshot:
+    """Return the rows of the current database, read on first use (one query per table)."""
+    url = database_url()
+    if url not in _snapshots:
+        with _session() as session:
+            entries = defaultdict(list)
+            for entry in session.scalars(select(Entry).order_by(Entry.position)):
+                entries[entry.kind].append(entry)
+            entry_sources = defaultdict(list)
+            for kind, entry_id, source_id, part_of, reference in session.execute(
+                    select(EntrySource.kind, EntrySource.entry_id, Source.id, Source.part_of, Source.reference)
+                    .join(Source, EntrySource.source_id == Source.id).order_by(EntrySource.position)):
+                entry_sources[kind, entry_id].append((source_id, part_of, reference))
+            _snapshots[url] = _Snapshot(
+                messages=_messages(session),
+                entries=dict(entries),
+                stage_targets={(m.purpose, m.system_id, m.stage): m.target for m in session.scalars(select(StageMap))},
+                entry_sources=dict(entry_sources),
+                citations={source_id: (text, several) for source_id, text, several in session.execute(
+                    select(Source.id, Source.citation, Source.references_citation))})
+    return _snapshots[url]
+
+
 def _messages(session) -> dict:
     """Return every message template by id."""
     return {m.id: m.text for m in session.scalars(select(Message))}
 
 
-def _entries(session, kind: str) -> list:
+def _entries(memory: _Snapshot, kind: str) -> list:
     """Return the entries of one kind, in file order."""
-    return list(session.scalars(select(Entry).where(Entry.kind == kind).order_by(Entry.position)))
+    return list(memory.entries.get(kind, ()))
 
 
 def _for_site(entries, site):
@@ -364,18 +405,17 @@ def _for_site(entries, site):
     return next(e for e in entries if DEFAULT_SITE in e.attrs.get("sites", ()))
 
 
-def _notes_for(session, kind: str, site) -> list:
+def _notes_for(memory: _Snapshot, kind: str, site) -> list:
     """Return the notes of a kind that apply to the site."""
-    return [e for e in _entries(session, kind) if site in e.attrs.get("sites", ())]
+    return [e for e in _entries(memory, kind) if site in e.attrs.get("sites", ())]
 
 
-def _stage_target(session, purpose: str, system: str, stage: str):
+def _stage_target(memory: _Snapshot, purpose: str, system: str, stage: str):
     """Return where a stage leads for a purpose (treatment group or survival groups), or None."""
-    return session.scalar(select(StageMap.target).where(
-        StageMap.purpose == purpose, StageMap.system_id == system, StageMap.stage == stage))
+    return memory.stage_targets.get((purpose, system, stage))
 
 
-def _citations(session, entries) -> list:
+def _citations(memory: _Snapshot, entries) -> list:
     """Return the distinct citations of the entries' sources, in order.
 
     Numbered references of one source become one citation in the place of the first:
@@ -383,19 +423,11 @@ def _citations(session, entries) -> list:
     """
     found, references = {}, defaultdict(list)
     for entry in entries:
-        rows = session.execute(
-            select(Source.id, Source.part_of, Source.reference)
-            .join(EntrySource, EntrySource.source_id == Source.id)
-            .where(EntrySource.kind == entry.kind, EntrySource.entry_id == entry.id)
-            .order_by(EntrySource.position))
-        for source_id, part_of, reference in rows:
+        for source_id, part_of, reference in memory.entry_sources.get((entry.kind, entry.id), ()):
             found.setdefault(part_of or source_id, None)
             if part_of and (source_id, reference) not in references[part_of]:
                 references[part_of].append((source_id, reference))
-    rows = session.execute(select(Source.id, Source.citation, Source.references_citation)
-                           .where(Source.id.in_([*found, *(i for r in references.values() for i, _ in r)])))
-    citation = {source_id: (text, several) for source_id, text, several in rows}
-    return [_citation_of(source_id, references.get(source_id, []), citation) for source_id in found]
+    return [_citation_of(source_id, references.get(source_id, []), memory.citations) for source_id in found]
 
 
 def _citation_of(source_id: str, references: list, citation: dict) -> str:

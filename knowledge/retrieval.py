@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -77,8 +78,17 @@ class QuestionIndex:
         features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
         self.classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=None, random_state=1)
         self.classifier.fit(features, labels)
+        # predict_proba multiplies the question's sparse features by coef_.T; scipy needs that
+        # matrix C-contiguous and would copy all of it (classes x features) on every question.
+        # Stored column-major, coef_.T is C-contiguous already: same numbers, no copy.
+        self.classifier.coef_ = np.asfortranarray(self.classifier.coef_)
         self.vocabulary = sorted({word for text in texts for word in text.split()})
         self._known = set(self.vocabulary)
+        self._by_length: dict = {}
+        for word in self.vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
+        # Patients repeat their words; the answer for a word never changes while the process runs.
+        self._near_known = lru_cache(maxsize=8192)(self._has_close_match)
 
     def known_share(self, normalised: str) -> float:
         """Return the share of the question's words that the entries use (a typo of a known word counts).
@@ -87,9 +97,21 @@ class QuestionIndex:
         Ewing sarcoma: the unknown word is what the question is about, so the match is weaker.
         """
         words = normalised.split()
-        known = sum(1 for word in words if word in self._known
-                    or difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.8))
+        known = sum(1 for word in words if word in self._known or self._near_known(word))
         return known / len(words) if words else 0.0
+
+    def _has_close_match(self, word: str) -> bool:
+        """Return whether a known word is at least 0.8 similar to the word (difflib's ratio).
+
+        Only words of a length that can reach 0.8 are compared: the ratio is at most
+        2 * shorter / (both lengths), which is at least 0.8 only when 5 * shorter >= 2 * (sum).
+        difflib would drop the others at its first check; skipping them keeps the cost from
+        growing with the whole vocabulary.
+        """
+        size = len(word)
+        candidates = [known for length, words in self._by_length.items()
+                      if 5 * min(size, length) >= 2 * (size + length) for known in words]
+        return bool(difflib.get_close_matches(word, candidates, n=1, cutoff=0.8))
 
     def rank(self, text: str, limit: int = 5) -> list:
         """Return the best-matching entries, best first, with their scores (0 to 1)."""

@@ -1,0 +1,68 @@
+"""Measure this bot's per-turn latency against the moodbot of `rasa init`, side by side (issue 15).
+
+Starts this bot (action server and Rasa server, through the project's launcher) and the
+moodbot (created, trained and cached in var/bench/moodbot the first time), sends both the
+same load over REST, alternately, and prints a table with this bot's figures over the
+moodbot's. Every sample goes to results/bench/latency-<time>.json. Takes about ten minutes
+with the default load; --tiny only checks that it all runs.
+
+Ports: this bot's Rasa server on --port-base, the moodbot on --port-base + 1, this bot's
+action server on --port-base + 50.
+
+Example:
+  python -m bot bench
+  python -m bot bench --rounds 1 --samples 4
+  python -m bot bench --tiny
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from pathlib import Path
+
+from bot.cli import CommandError
+
+HELP = "measure per-turn latency against a bare Rasa bot (the moodbot)"
+DEFAULT_PORT_BASE = 25005
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Adds the size of the load, --tiny, --port-base and --model."""
+    from bench.latency import Load
+
+    defaults = Load()
+    helps = {
+        "samples": "times each single message is sent, per round",
+        "conversations": "conversations held at once",
+        "turns": "turns of each of those conversations",
+        "long_turns": "turns of the one long conversation",
+        "window": "turns compared at the start and the end of the long conversation",
+        "rounds": "times the whole load goes to each bot, alternately",
+        "kb_scale": "size of the larger knowledge base, in multiples of today's",
+    }
+    for item in fields(Load):
+        parser.add_argument(f"--{item.name.replace('_', '-')}", type=int, default=getattr(defaults, item.name),
+                            help=f"{helps[item.name]} (default {getattr(defaults, item.name)})")
+    parser.add_argument("--tiny", action="store_true", help="the smallest load that fills every row (a smoke run)")
+    parser.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE,
+                        help=f"first of the benchmark's ports (default {DEFAULT_PORT_BASE})")
+    parser.add_argument("--profile", action="store_true",
+                        help="run this bot's two servers under cProfile and write their top functions "
+                             "to results/bench/ (slows this bot down: use the ratios of a run without it)")
+    parser.add_argument("--model", type=Path, default=None, help="this bot's model (default models/lms-assistant.tar.gz)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs the benchmark; returns 0 when it finished (whatever the timings), else an error."""
+    from bench.latency import Load, run_benchmark
+
+    load = Load.tiny() if args.tiny else Load(**{item.name: getattr(args, item.name) for item in fields(Load)})
+    if min(load.samples, load.conversations, load.turns, load.rounds, load.window) < 1 or load.kb_scale < 2:
+        raise CommandError("Every load figure must be at least 1, and --kb-scale at least 2.", 2)
+    if load.long_turns < 2 * load.window:
+        raise CommandError("--long-turns must be at least twice --window, so the two windows do not overlap.", 2)
+    try:
+        run_benchmark(load, port_base=args.port_base, model=args.model, profile=args.profile)
+    except RuntimeError as error:
+        raise CommandError(f"The benchmark could not run: {error}") from None
+    return 0
