@@ -1,8 +1,15 @@
-"""The REST and socket.io input channels with a guard in front of the model and a reply behind it.
+"""The REST and socket.io input channels: server-issued conversations, a guard in front of the model, a reply behind it.
 
 credentials.yml names them by module path (`bot.channels.GuardedRestInput`,
 `bot.channels.GuardedSocketIOInput`). They keep Rasa's names "rest" and "socketio", so the
-URLs stay `/webhooks/rest/webhook` and `/socket.io`. Every user message goes through:
+URLs stay `/webhooks/rest/webhook` and `/socket.io`.
+
+Conversations: the server makes every conversation id (`rest-...`, `ws-...`) and gives the
+client a signed, expiring token for it (bot/conversation_tokens.py). Only the token leads back
+into a conversation; an id a client names on its own is never used, so nobody can read or
+add to another person's conversation by knowing or guessing its id.
+
+Every user message goes through:
 
 1. `guard(text)`: control characters out, whitespace trimmed, a leading "/" removed (Rasa
    would otherwise read "/intent{...}" as an intent with entities and let a user set slots),
@@ -12,7 +19,7 @@ URLs stay `/webhooks/rest/webhook` and `/socket.io`. Every user message goes thr
    Rasa only logs the failure), the user gets `utter_service_unavailable`.
 
 The words sent in steps 1 and 3 are domain.yml responses, looked up by name in the loaded
-model's domain. Logs here give reasons and error classes, never message text.
+model's domain. Logs here give reasons and error classes, never message text or tokens.
 """
 from __future__ import annotations
 
@@ -21,7 +28,6 @@ import inspect
 import json
 import logging
 import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -32,6 +38,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot import ROOT
+from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +52,10 @@ SLASH_REMOVED = "leading_slash_removed"
 # What the patient reads when a message never reaches the model, by guard reason.
 REJECTION_RESPONSES = {EMPTY: "utter_empty_message", TOO_LONG: "utter_message_too_long"}
 SERVICE_UNAVAILABLE = "utter_service_unavailable"
+
+# Where a REST client that started a conversation finds its id and token.
+CONVERSATION_ID_HEADER = "X-Conversation-Id"
+CONVERSATION_TOKEN_HEADER = "X-Conversation-Token"
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 # C0 and C1 controls except the newline, lone surrogates (not encodable as UTF-8), the bidi
@@ -228,30 +239,115 @@ def _json_object(request: Request) -> Dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-async def require_sender(request: Request) -> Optional[response.HTTPResponse]:
-    """Returns a 400 response for a POST without a JSON object naming its sender, else None."""
-    if request.method != "POST":
-        return None
-    sender = _json_object(request).get("sender")
-    # Without a sender Rasa files the message under "default", mixing strangers' chats.
-    if not isinstance(sender, (str, int)) or not str(sender).strip():
-        return response.json(
-            {"error": 'The request needs a JSON body with a "sender" and a "message".'},
-            status=400,
-        )
-    return None
+def _error(status: int, text: str) -> response.HTTPResponse:
+    return response.json({"error": text}, status=status)
+
+
+def bearer_token(request: Request) -> Optional[str]:
+    """Returns the token of an `Authorization: Bearer <token>` header, else None."""
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+class _Guarded:
+    """What both guarded channels share: the guarded handler, the domain's responses, the tokens."""
+
+    _app: Optional[Sanic] = None
+    _file_domain: Any = None
+    _tokens: Optional[ConversationTokens] = None
+
+    @property
+    def tokens(self) -> ConversationTokens:
+        """Returns the conversation token issuer (server secret and lifetime from the settings)."""
+        if self._tokens is None:
+            self._tokens = ConversationTokens.from_environment()
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, tokens: ConversationTokens) -> None:
+        self._tokens = tokens
+
+    def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
+        async def handler(message: UserMessage) -> None:
+            await handle_guarded(message, on_new_message, self.response_text)
+
+        return handler
+
+    def _remember_app(self, blueprint: Blueprint) -> None:
+        async def remember(app: Sanic, _loop: Any) -> None:
+            self._app = app
+            _ = self.tokens  # reads (or makes) the server secret before the first message
+
+        blueprint.listener("before_server_start")(remember)
+
+    def response_text(self, name: str) -> Optional[str]:
+        """Returns the text of a domain response: from the loaded model, else from domain.yml."""
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        domain = getattr(agent, "domain", None)
+        if domain is None or name not in domain.responses:
+            domain = self._domain_file()
+        variations = domain.responses.get(name) or []
+        return variations[0].get("text") if variations else None
+
+    @classmethod
+    def _domain_file(cls) -> Any:
+        # Only when no model is loaded yet (or it is older than the response).
+        if cls._file_domain is None:
+            from rasa.shared.core.domain import Domain
+
+            cls._file_domain = Domain.load(ROOT / "domain.yml")
+        return cls._file_domain
 
 
 class GuardedRestInput(_Guarded, RestInput):
-    """Rasa's REST channel (POST /webhooks/rest/webhook) with the guard and the silence guard."""
+    """Rasa's REST channel (POST /webhooks/rest/webhook) with server-issued conversations and the guards.
+
+    A request without a token starts a new conversation: the reply's `recipient_id` and the
+    `X-Conversation-Id` header name it, and `X-Conversation-Token` carries its token. Later
+    requests send `Authorization: Bearer <token>`; the token alone decides the conversation,
+    and a `sender` in the body, if any, must be the same id. `POST /webhooks/rest/conversation`
+    starts a conversation without sending a message.
+    """
 
     @classmethod
     def name(cls) -> Text:
         """Returns "rest", which keeps the URL /webhooks/rest/webhook."""
         return "rest"
 
+    async def authorize(self, request: Request) -> Optional[response.HTTPResponse]:
+        """Middleware: decides the conversation of a webhook POST; returns an error response or None."""
+        if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+            return None
+        body = _json_object(request)
+        if not body:
+            return _error(400, 'The request needs a JSON object body with a "message".')
+        token = bearer_token(request)
+        if token is None:
+            # No token: a new conversation, never one the client names.
+            conversation_id, token = self.tokens.start(REST)
+            request.ctx.new_conversation_token = token
+        else:
+            conversation_id = self.tokens.conversation_of(token, REST)
+            if conversation_id is None:
+                return _error(401, "The conversation token is invalid or has expired. Send the "
+                                   "message without one to start a new conversation.")
+            sender = body.get("sender")
+            if sender is not None and str(sender) != conversation_id:
+                return _error(403, 'The "sender" is not the conversation of this token. Leave '
+                                   "it out, or send the id the token was issued for.")
+        request.ctx.conversation_id = conversation_id
+        return None
+
+    async def hand_out_token(self, request: Request, reply: response.HTTPResponse) -> None:
+        """Response middleware: tells a client whose request started a conversation its id and token."""
+        token = getattr(request.ctx, "new_conversation_token", None)
+        if token:
+            reply.headers[CONVERSATION_ID_HEADER] = request.ctx.conversation_id
+            reply.headers[CONVERSATION_TOKEN_HEADER] = token
+
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return _json_object(req).get("sender")
+        return getattr(req.ctx, "conversation_id", None)
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         message = _json_object(req).get("message")
@@ -265,16 +361,33 @@ class GuardedRestInput(_Guarded, RestInput):
         metadata = _json_object(request).get("metadata")
         return metadata if isinstance(metadata, dict) else None
 
+    async def start_conversation(self, request: Request) -> response.HTTPResponse:
+        """POST /webhooks/rest/conversation: returns a new conversation's id and token."""
+        conversation_id, token = self.tokens.start(REST)
+        return response.json({"sender": conversation_id, "token": token,
+                              "expires_in": int(self.tokens.lifetime_seconds)})
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Returns Rasa's REST blueprint around the guarded handler, refusing requests without a sender."""
+        """Returns Rasa's REST blueprint around the guarded handler, with conversations the server issues."""
         blueprint = super().blueprint(self._guarded(on_new_message))
         self._remember_app(blueprint)
-        blueprint.middleware("request")(require_sender)
+        blueprint.middleware("request")(self.authorize)
+        blueprint.middleware("response")(self.hand_out_token)
+        blueprint.route("/conversation", methods=["POST"])(self.start_conversation)
         return blueprint
 
 
+SESSION_KEY = "conversation_id"
+
+
 class GuardedSocketIOInput(_Guarded, SocketIOInput):
-    """Rasa's socket.io channel (used by the web widget) with the guard and the silence guard."""
+    """Rasa's socket.io channel (used by the web widget) with server-issued conversations and the guards.
+
+    On `session_request` the server resumes the conversation of a valid token (the widget
+    sends back, as its `session_id`, the token it was given) or starts a new one, binds it to
+    the socket (`save_session`) and answers `session_confirm` with the token. Messages go to
+    the bound conversation; a `session_id` a client puts in `user_uttered` is ignored.
+    """
 
     @classmethod
     def name(cls) -> Text:
@@ -290,22 +403,34 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
 
         async def session_request(sid: Text, data: Any) -> None:
-            # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
-            # coroutine, so the browser never joined its session's room and heard nothing.
             data = data if isinstance(data, dict) else {}
-            session_id = str(data.get("session_id") or uuid.uuid4().hex)
+            token = data.get("session_id")
+            conversation_id = self.tokens.conversation_of(token, SOCKETIO)
+            if conversation_id is None:
+                conversation_id, token = self.tokens.start(SOCKETIO)
+                logger.info("Started a new socket.io conversation.")
+            await sio.save_session(sid, {SESSION_KEY: conversation_id}, namespace=self.namespace)
             if self.session_persistence:
-                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
+                # coroutine, so the browser never joined its session's room and heard nothing.
+                entered = sio.enter_room(sid, conversation_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):
                     await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         async def handle_message(sid: Text, data: Any) -> None:
             # Rasa's handler expects a dict with a text message and dict (or JSON) metadata.
             if not isinstance(data, dict):
                 logger.warning("Ignored a socket.io message that is not an object.")
                 return
+            session = await sio.get_session(sid, namespace=self.namespace)
+            conversation_id = (session or {}).get(SESSION_KEY)
+            if not conversation_id:
+                logger.warning("Ignored a socket.io message sent before its session_request.")
+                return
             data = dict(data)
+            # Whatever the client wrote there, the socket's own conversation.
+            data["session_id"] = conversation_id
             message = data.get("message")
             if message is not None and not isinstance(message, str):
                 data["message"] = json.dumps(message)

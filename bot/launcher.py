@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.conversation_tokens import SECRET_ENV, server_secret
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
@@ -93,6 +95,8 @@ class Stack:
 
     def start(self, timeout: float = 240.0, only: Optional[List[str]] = None) -> None:
         """Starts the services (or those named in only) and waits until each one listens."""
+        if not self.env.get(SECRET_ENV):
+            server_secret()  # made once here, before the servers that read it start
         for service in self.services:
             if only and service.name not in only:
                 continue

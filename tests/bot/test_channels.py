@@ -24,10 +24,13 @@ from bot.channels import (
     CountingOutputChannel,
     GuardedRestInput,
     GuardedSocketIOInput,
+    CONVERSATION_ID_HEADER,
+    CONVERSATION_TOKEN_HEADER,
+    bearer_token,
     guard,
     handle_guarded,
-    require_sender,
 )
+from bot.conversation_tokens import ConversationTokens
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.load(ROOT / "domain.yml")
@@ -100,9 +103,11 @@ class FakeModel:
     def __init__(self, behaviour: str = "reply") -> None:
         self.behaviour = behaviour
         self.texts: List[str] = []
+        self.senders: List[str] = []
 
     async def __call__(self, message: UserMessage) -> None:
         self.texts.append(message.text)
+        self.senders.append(message.sender_id)
         if self.behaviour == "reply":
             await message.output_channel.send_response(message.sender_id, {"text": "an answer"})
         elif self.behaviour == "buttons":
@@ -224,10 +229,14 @@ class FakeAgent:
 class FakeRequest:
     """The parts of a Sanic request the REST channel reads."""
 
-    def __init__(self, body: bytes, method: str = "POST") -> None:
+    def __init__(self, body: bytes, method: str = "POST", path: str = "/webhooks/rest/webhook",
+                 headers: Optional[Dict[str, str]] = None) -> None:
         self.body = body
         self.method = method
+        self.path = path
+        self.headers = {key.lower(): value for key, value in (headers or {}).items()}
         self.args: Dict[str, Any] = {}
+        self.ctx = SimpleNamespace()
 
     @property
     def json(self) -> Any:
@@ -238,15 +247,19 @@ class FakeRequest:
             raise InvalidUsage("Failed when parsing body as json") from None
 
 
+TOKENS = ConversationTokens("channel-test-secret-0123456789abcdef0123", lifetime_seconds=600)
+
+
 @pytest.fixture
 async def rest_webhook():
-    """Returns post(body) -> (status, JSON) through the guarded REST blueprint and a silent agent."""
+    """Returns post(body, token=None) -> (status, JSON, headers) through the guarded REST blueprint."""
     domain = Domain.from_dict({"responses": {
         SERVICE_UNAVAILABLE: [{"text": "unavailable, from the loaded model"}],
         "utter_empty_message": [{"text": "empty, from the loaded model"}],
     }})
     app = SimpleNamespace(ctx=SimpleNamespace(agent=FakeAgent(domain)))
     channel = GuardedRestInput()
+    channel.tokens = TOKENS
     blueprint = channel.blueprint(app.ctx.agent.handle_message)
     # Sanic 21.12 starts only one app per process, so the blueprint's parts are called
     # directly, in the order Sanic would: start-up listener, then middleware, then route.
@@ -254,57 +267,120 @@ async def rest_webhook():
         if future.event == "before_server_start":
             await future.listener(app, None)
     assert channel._app is app
-    assert [future.middleware for future in blueprint._future_middleware] == [require_sender]
-    receive = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+    middleware = {future.attach_to: future.middleware for future in blueprint._future_middleware}
+    assert middleware == {"request": channel.authorize, "response": channel.hand_out_token}
+    routes = {route.uri: route.handler for route in blueprint._future_routes}
 
-    async def post(body: bytes) -> Tuple[int, Any]:
-        request = FakeRequest(body)
-        reply = await require_sender(request) or await receive(request)
-        return reply.status, json.loads(reply.body)
+    async def post(body: bytes, token: Optional[str] = None, path: str = "/webhook"):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = FakeRequest(body, path=f"/webhooks/rest{path}", headers=headers)
+        reply = await channel.authorize(request) or await routes[path](request)
+        await channel.hand_out_token(request, reply)
+        return reply.status, json.loads(reply.body), reply.headers
 
     post.model = app.ctx.agent.model
     return post
 
 
 async def test_rest_replies_from_the_loaded_models_domain(rest_webhook) -> None:
-    status, messages = await rest_webhook(b'{"sender": "p1", "message": "hello"}')
+    status, messages, headers = await rest_webhook(b'{"message": "hello"}')
     assert status == 200
-    assert messages == [{"recipient_id": "p1", "text": "unavailable, from the loaded model"}]
-    status, messages = await rest_webhook(b'{"sender": "p1", "message": " \\u0000 "}')
-    assert messages == [{"recipient_id": "p1", "text": "empty, from the loaded model"}]
+    sender = headers[CONVERSATION_ID_HEADER]
+    token = headers[CONVERSATION_TOKEN_HEADER]
+    assert messages == [{"recipient_id": sender, "text": "unavailable, from the loaded model"}]
+    status, messages, _ = await rest_webhook(b'{"message": " \\u0000 "}', token)
+    assert messages == [{"recipient_id": sender, "text": "empty, from the loaded model"}]
     # A response the loaded model lacks comes from domain.yml.
-    status, messages = await rest_webhook(json.dumps({"sender": "p1", "message": "x" * 5000}).encode())
+    status, messages, _ = await rest_webhook(json.dumps({"message": "x" * 5000}).encode(), token)
     assert [m["text"] for m in messages] == [domain_text("utter_message_too_long")]
     assert rest_webhook.model.texts == ["hello"]
+    assert rest_webhook.model.senders == [sender]
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b"", b'{"message": "hi"}',
-                                  b'{"sender": "", "message": "hi"}', b'{"sender": null}',
-                                  b'{"sender": {"id": 1}, "message": "hi"}'])
-async def test_rest_refuses_a_request_without_a_sender(rest_webhook, body: bytes) -> None:
-    status, payload = await rest_webhook(body)
-    assert status == 400
-    assert "sender" in payload["error"]
+async def test_rest_a_named_sender_without_a_token_gets_a_new_conversation(rest_webhook) -> None:
+    victim, victim_token = TOKENS.start("rest")
+    status, messages, headers = await rest_webhook(
+        json.dumps({"sender": victim, "message": "it's 20 cm"}).encode())
+    assert status == 200
+    new = headers[CONVERSATION_ID_HEADER]
+    assert new != victim and new.startswith("rest-")
+    assert messages[0]["recipient_id"] == new
+    assert rest_webhook.model.senders == [new]
+    assert TOKENS.conversation_of(headers[CONVERSATION_TOKEN_HEADER], "rest") == new
+
+
+async def test_rest_a_token_for_one_conversation_cannot_name_another(rest_webhook) -> None:
+    victim, _ = TOKENS.start("rest")
+    _, attacker_token = TOKENS.start("rest")
+    status, payload, _ = await rest_webhook(
+        json.dumps({"sender": victim, "message": "what stage is it?"}).encode(), attacker_token)
+    assert status == 403 and "sender" in payload["error"]
     assert rest_webhook.model.texts == []
 
 
-async def test_rest_health_check_passes_the_sender_check() -> None:
-    assert await require_sender(FakeRequest(b"", method="GET")) is None
+@pytest.mark.parametrize("token", [
+    "garbage", ConversationTokens("another-server-secret-0123456789abcdef").issue("rest-victim123"),
+    TOKENS.issue("ws-0123456789abcdef"),  # a socket.io conversation over REST
+    ConversationTokens(TOKENS.secret, lifetime_seconds=-10).issue("rest-victim123"),
+])
+async def test_rest_refuses_a_bad_token(rest_webhook, token: str) -> None:
+    status, payload, headers = await rest_webhook(b'{"message": "hello"}', token)
+    assert status == 401 and "token" in payload["error"]
+    assert CONVERSATION_TOKEN_HEADER not in headers
+    assert rest_webhook.model.texts == []
+
+
+async def test_rest_the_token_decides_the_conversation(rest_webhook) -> None:
+    sender, token = TOKENS.start("rest")
+    for body in (b'{"message": "one"}', json.dumps({"sender": sender, "message": "two"}).encode()):
+        status, messages, headers = await rest_webhook(body, token)
+        assert status == 200 and messages[0]["recipient_id"] == sender
+        assert CONVERSATION_TOKEN_HEADER not in headers
+    assert rest_webhook.model.senders == [sender, sender]
+
+
+async def test_rest_start_conversation_endpoint(rest_webhook) -> None:
+    status, payload, _ = await rest_webhook(b"", path="/conversation")
+    assert status == 200 and payload["expires_in"] == 600
+    assert TOKENS.conversation_of(payload["token"], "rest") == payload["sender"]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b"", b'"text"'])
+async def test_rest_refuses_a_request_without_a_json_object(rest_webhook, body: bytes) -> None:
+    status, payload, _ = await rest_webhook(body)
+    assert status == 400
+    assert "JSON" in payload["error"]
+    assert rest_webhook.model.texts == []
+
+
+async def test_rest_health_check_passes_the_token_check() -> None:
+    channel = GuardedRestInput()
+    channel.tokens = TOKENS
+    assert await channel.authorize(FakeRequest(b"", method="GET", path="/webhooks/rest/")) is None
 
 
 async def test_rest_turns_a_non_text_message_into_text(rest_webhook) -> None:
-    body = b'{"sender": 12, "message": {"size_cm": 3}, "metadata": "not an object"}'
-    status, messages = await rest_webhook(body)
-    assert status == 200 and messages[0]["recipient_id"] == "12"
+    body = b'{"message": {"size_cm": 3}, "metadata": "not an object"}'
+    status, messages, _ = await rest_webhook(body)
+    assert status == 200 and messages[0]["recipient_id"].startswith("rest-")
     assert rest_webhook.model.texts == ['{"size_cm": 3}']
 
 
+def test_bearer_token() -> None:
+    assert bearer_token(FakeRequest(b"", headers={"Authorization": "Bearer abc"})) == "abc"
+    assert bearer_token(FakeRequest(b"", headers={"Authorization": "bearer  abc "})) == "abc"
+    assert bearer_token(FakeRequest(b"", headers={"Authorization": "Basic abc"})) is None
+    assert bearer_token(FakeRequest(b"", headers={"Authorization": "Bearer "})) is None
+    assert bearer_token(FakeRequest(b"")) is None
+
+
 class RecordingSocketServer:
-    """Records what the socket.io handlers emit and which rooms they enter."""
+    """Records what the socket.io handlers emit, which rooms they enter and the sessions they save."""
 
     def __init__(self) -> None:
         self.emitted: List[Tuple[str, Any, Optional[str]]] = []
         self.rooms: List[Tuple[str, str]] = []
+        self.sessions: Dict[str, Dict[str, Any]] = {}
 
     async def emit(self, event: str, data: Any = None, room: Optional[str] = None, **_: Any) -> None:
         self.emitted.append((event, data, room))
@@ -312,36 +388,78 @@ class RecordingSocketServer:
     async def enter_room(self, sid: str, room: str, namespace: Optional[str] = None) -> None:
         self.rooms.append((sid, room))
 
+    async def save_session(self, sid: str, session: Dict[str, Any], namespace: Optional[str] = None) -> None:
+        self.sessions[sid] = dict(session)
+
+    async def get_session(self, sid: str, namespace: Optional[str] = None) -> Dict[str, Any]:
+        return dict(self.sessions.get(sid, {}))
+
 
 @pytest.fixture
 def socket_channel(monkeypatch: pytest.MonkeyPatch):
-    """The guarded socket.io channel's handlers, with emit and enter_room recorded."""
+    """The guarded socket.io channel's handlers, with emit, rooms and sessions recorded."""
     channel = GuardedSocketIOInput(session_persistence=True)
+    channel.tokens = TOKENS
     model = FakeModel("silent")
     channel.blueprint(model)
     recorder = RecordingSocketServer()
-    monkeypatch.setattr(channel.sio, "emit", recorder.emit)
-    monkeypatch.setattr(channel.sio, "enter_room", recorder.enter_room)
+    for name in ("emit", "enter_room", "save_session", "get_session"):
+        monkeypatch.setattr(channel.sio, name, getattr(recorder, name))
     return channel.sio.handlers["/"], recorder, model
 
 
-async def test_socketio_session_request_joins_the_session_room(socket_channel) -> None:
+async def test_socketio_session_request_issues_a_conversation_and_a_token(socket_channel) -> None:
     handlers, recorder, _ = socket_channel
-    await handlers["session_request"]("sid-1", {"session_id": "conv-1"})
-    assert recorder.rooms == [("sid-1", "conv-1")]
-    assert recorder.emitted == [("session_confirm", "conv-1", "sid-1")]
-    await handlers["session_request"]("sid-2", None)
-    assert recorder.rooms[1][0] == "sid-2" and recorder.rooms[1][1]
+    await handlers["session_request"]("sid-1", None)
+    (event, token, room), = recorder.emitted
+    conversation_id = TOKENS.conversation_of(token, "ws")
+    assert (event, room) == ("session_confirm", "sid-1") and conversation_id
+    assert recorder.rooms == [("sid-1", conversation_id)]
+    assert recorder.sessions["sid-1"] == {"conversation_id": conversation_id}
+    # After a reload the widget sends the token back as its session_id: same conversation.
+    await handlers["session_request"]("sid-2", {"session_id": token})
+    assert recorder.emitted[1] == ("session_confirm", token, "sid-2")
+    assert recorder.sessions["sid-2"] == {"conversation_id": conversation_id}
+
+
+@pytest.mark.parametrize("claimed", ["ws-0123456789abcdef0123456789abcdef", "conv-1", 7, {"x": 1},
+                                     ConversationTokens("another-server-secret-0123456789abcdef").issue("ws-0123456789abcdef")])
+async def test_socketio_naming_a_conversation_gets_a_new_one(socket_channel, claimed) -> None:
+    handlers, recorder, _ = socket_channel
+    await handlers["session_request"]("sid-1", {"session_id": claimed})
+    (_, token, _), = recorder.emitted
+    conversation_id = recorder.sessions["sid-1"]["conversation_id"]
+    assert conversation_id != claimed and TOKENS.conversation_of(token, "ws") == conversation_id
+
+
+async def test_socketio_messages_go_to_the_sockets_own_conversation(socket_channel) -> None:
+    handlers, recorder, model = socket_channel
+    victim, _ = TOKENS.start("ws")
+    await handlers["session_request"]("sid-1", {})
+    own = recorder.sessions["sid-1"]["conversation_id"]
+    recorder.emitted.clear()
+    await handlers["user_uttered"]("sid-1", {"message": "it's 20 cm", "session_id": victim})
+    assert model.senders == [own]
+    assert recorder.emitted == [("bot_uttered", {"text": domain_text(SERVICE_UNAVAILABLE)}, own)]
+
+
+async def test_socketio_a_message_before_the_session_request_is_ignored(socket_channel) -> None:
+    handlers, recorder, model = socket_channel
+    victim, _ = TOKENS.start("ws")
+    await handlers["user_uttered"]("sid-9", {"message": "hello", "session_id": victim})
+    assert model.texts == [] and recorder.emitted == []
 
 
 async def test_socketio_silence_gets_the_notice_and_bad_payloads_do_not_crash(socket_channel) -> None:
     handlers, recorder, model = socket_channel
-    await handlers["user_uttered"]("sid-1", {"message": "hello", "session_id": "conv-1",
-                                             "metadata": "{not json"})
-    assert recorder.emitted == [("bot_uttered", {"text": domain_text(SERVICE_UNAVAILABLE)}, "conv-1")]
+    await handlers["session_request"]("sid-1", {})
+    conversation_id = recorder.sessions["sid-1"]["conversation_id"]
+    recorder.emitted.clear()
+    await handlers["user_uttered"]("sid-1", {"message": "hello", "metadata": "{not json"})
+    assert recorder.emitted == [("bot_uttered", {"text": domain_text(SERVICE_UNAVAILABLE)}, conversation_id)]
     await handlers["user_uttered"]("sid-1", "just a string")
-    await handlers["user_uttered"]("sid-1", {"message": 7, "session_id": "conv-1"})
+    await handlers["user_uttered"]("sid-1", {"message": 7})
     assert model.texts == ["hello", "7"]
     recorder.emitted.clear()
-    await handlers["user_uttered"]("sid-1", {"message": "\x00  ", "session_id": "conv-1"})
-    assert recorder.emitted == [("bot_uttered", {"text": domain_text("utter_empty_message")}, "conv-1")]
+    await handlers["user_uttered"]("sid-1", {"message": "\x00  "})
+    assert recorder.emitted == [("bot_uttered", {"text": domain_text("utter_empty_message")}, conversation_id)]

@@ -1,4 +1,5 @@
-"""Privacy: the HTTP API needs the token, `python -m bot forget` deletes a conversation, logs keep no text."""
+"""Privacy: conversations only through their token, the HTTP API needs its token, `forget` deletes, logs keep no text."""
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy.engine import make_url
+
+from tests.integration.socket_client import SocketConversation
 
 pytestmark = pytest.mark.servers
 
@@ -85,3 +88,71 @@ def test_logs_keep_no_message_text_or_slot_values(bot_stack, sender):
     assert logs, "the stack wrote no logs at all"
     assert marker not in logs
     assert "37.25" not in logs
+
+
+def user_texts(bot_stack, sender: str) -> list:
+    """Returns the texts the user sent in the conversation, as the store has them."""
+    events = bot_stack.tracker(sender, include_events="ALL")["events"]
+    return [event.get("text") for event in events if event["event"] == "user"]
+
+
+def test_a_rest_hijack_lands_in_a_new_empty_conversation(bot_stack, sender):
+    bot_stack.send(sender, "my tumour is 4 cm")
+    assert bot_stack.slot(sender, "size_cm") == 4
+    before = user_texts(bot_stack, sender)
+    webhook = f"{bot_stack.url}/webhooks/rest/webhook"
+
+    # Naming the victim's id without a token: a new conversation of the attacker's own.
+    reply = requests.post(webhook, json={"sender": sender, "message": "it's 20 cm and spread to the lungs"},
+                          timeout=120)
+    assert reply.status_code == 200
+    new = reply.headers["X-Conversation-Id"]
+    assert new != sender and new.startswith("rest-")
+    assert {message["recipient_id"] for message in reply.json()} == {new}
+    assert bot_stack.tokens.conversation_of(reply.headers["X-Conversation-Token"], "rest") == new
+    assert bot_stack.slot(new, "size_cm") == 20
+    assert "my tumour is 4 cm" not in user_texts(bot_stack, new)
+
+    # With a token of one's own, or a made-up one, the victim's id is refused.
+    _, own_token = bot_stack.tokens.start("rest")
+    for token, status in ((own_token, 403), ("made-up", 401)):
+        refused = requests.post(webhook, json={"sender": sender, "message": "what stage is it?"},
+                                headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        assert refused.status_code == status
+        assert "4 cm" not in refused.text
+
+    assert user_texts(bot_stack, sender) == before
+    assert bot_stack.slot(sender, "size_cm") == 4
+
+
+async def test_a_socketio_hijack_lands_in_a_new_empty_conversation(bot_stack):
+    async with SocketConversation(bot_stack) as victim:
+        await victim.say("my tumour is 4 cm")
+        assert bot_stack.slot(victim.session_id, "size_cm") == 4
+        before = user_texts(bot_stack, victim.session_id)
+
+        # The attacker names the victim's id in session_request and in every message.
+        attacker = SocketConversation(bot_stack, token=victim.session_id)
+        async with attacker:
+            assert attacker.session_id != victim.session_id
+            await attacker.client.emit("user_uttered", {"message": "it's 20 cm and spread to the lungs",
+                                                        "session_id": victim.session_id})
+            replies = [await asyncio.wait_for(attacker.received.get(), 120)]
+            assert replies[0].get("text")
+            await asyncio.sleep(SocketConversation.QUIET_SECONDS)
+            # The victim heard none of it, and the attacker's words are in the attacker's conversation.
+            assert victim.received.empty()
+            assert user_texts(bot_stack, attacker.session_id)[-1] == "it's 20 cm and spread to the lungs"
+            assert "my tumour is 4 cm" not in user_texts(bot_stack, attacker.session_id)
+
+        assert user_texts(bot_stack, victim.session_id) == before
+        assert bot_stack.slot(victim.session_id, "size_cm") == 4
+
+
+async def test_the_widget_token_resumes_its_conversation_after_a_reload(bot_stack):
+    async with SocketConversation(bot_stack) as first:
+        await first.say("my tumour is 4 cm")
+    async with SocketConversation(bot_stack, token=first.token) as reloaded:
+        assert reloaded.session_id == first.session_id and reloaded.token == first.token
+        await reloaded.say("hello")
+    assert bot_stack.slot(first.session_id, "size_cm") == 4
