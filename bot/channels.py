@@ -27,8 +27,9 @@ import asyncio
 import inspect
 import json
 import logging
+import os
 import re
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -56,6 +57,8 @@ SERVICE_UNAVAILABLE = "utter_service_unavailable"
 # Where a REST client that started a conversation finds its id and token.
 CONVERSATION_ID_HEADER = "X-Conversation-Id"
 CONVERSATION_TOKEN_HEADER = "X-Conversation-Token"
+CORS_ORIGINS_ENV = "CORS_ORIGINS"
+DEFAULT_CORS_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 # C0 and C1 controls except the newline, lone surrogates (not encodable as UTF-8), the bidi
@@ -231,6 +234,12 @@ class _Guarded:
         return cls._file_domain
 
 
+def allowed_origins() -> Set[str]:
+    """Returns the web origins allowed to open a socket (CORS_ORIGINS, space-separated)."""
+    raw = os.environ.get(CORS_ORIGINS_ENV) or DEFAULT_CORS_ORIGINS
+    return {origin.rstrip("/") for origin in raw.split()}
+
+
 def _json_object(request: Request) -> Dict[str, Any]:
     try:
         body = request.json
@@ -319,6 +328,10 @@ class GuardedRestInput(_Guarded, RestInput):
         """Middleware: decides the conversation of a webhook POST; returns an error response or None."""
         if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
             return None
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            # A web page can post a form or plain text to any site without asking; JSON it cannot.
+            return _error(415, "Send the message as JSON with 'Content-Type: application/json'.")
         body = _json_object(request)
         if not body:
             return _error(400, 'The request needs a JSON object body with a "message".')
@@ -401,6 +414,17 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
         sio = self.sio
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
+        rasa_connect = sio.handlers[namespace]["connect"]
+        origins = allowed_origins()
+
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            # Rasa builds the server with cors_allowed_origins=[], which turns python-engineio's
+            # Origin check off; without this, any web site could chat through its visitors.
+            origin = environ.get("HTTP_ORIGIN")
+            if origin is not None and origin.rstrip("/") not in origins:
+                logger.warning("Refused a socket.io connection from an origin not in CORS_ORIGINS.")
+                return False
+            return await rasa_connect(sid, environ, auth)
 
         async def session_request(sid: Text, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
@@ -443,6 +467,7 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
             data[self.metadata_key] = metadata if isinstance(metadata, dict) else {}
             await rasa_handler(sid, data)
 
+        sio.on("connect", namespace=self.namespace)(connect)
         sio.on("session_request", namespace=self.namespace)(session_request)
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
         return blueprint

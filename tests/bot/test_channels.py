@@ -271,8 +271,11 @@ async def rest_webhook():
     assert middleware == {"request": channel.authorize, "response": channel.hand_out_token}
     routes = {route.uri: route.handler for route in blueprint._future_routes}
 
-    async def post(body: bytes, token: Optional[str] = None, path: str = "/webhook"):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async def post(body: bytes, token: Optional[str] = None, path: str = "/webhook",
+                   content_type: str = "application/json"):
+        headers = {"Content-Type": content_type}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         request = FakeRequest(body, path=f"/webhooks/rest{path}", headers=headers)
         reply = await channel.authorize(request) or await routes[path](request)
         await channel.hand_out_token(request, reply)
@@ -364,6 +367,20 @@ async def test_rest_turns_a_non_text_message_into_text(rest_webhook) -> None:
     status, messages, _ = await rest_webhook(body)
     assert status == 200 and messages[0]["recipient_id"].startswith("rest-")
     assert rest_webhook.model.texts == ['{"size_cm": 3}']
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", ""])
+async def test_rest_refuses_anything_but_json(rest_webhook, content_type: str) -> None:
+    status, payload, headers = await rest_webhook(b'{"message": "hello"}', content_type=content_type)
+    assert status == 415 and "application/json" in payload["error"]
+    assert CONVERSATION_TOKEN_HEADER not in headers
+    assert rest_webhook.model.texts == []
+
+
+async def test_rest_accepts_json_with_a_charset(rest_webhook) -> None:
+    status, _, _ = await rest_webhook(b'{"message": "hello"}', content_type="application/json; charset=utf-8")
+    assert status == 200
 
 
 def test_bearer_token() -> None:
@@ -463,3 +480,20 @@ async def test_socketio_silence_gets_the_notice_and_bad_payloads_do_not_crash(so
     recorder.emitted.clear()
     await handlers["user_uttered"]("sid-1", {"message": "\x00  "})
     assert recorder.emitted == [("bot_uttered", {"text": domain_text("utter_empty_message")}, conversation_id)]
+
+
+@pytest.mark.parametrize("origin, allowed", [
+    (None, True),  # not a browser: no page to borrow
+    ("http://localhost:8080", True),
+    ("http://127.0.0.1:8080/", True),
+    ("https://evil.example", False),
+    ("http://localhost:8081", False),
+    ("null", False),
+])
+async def test_socketio_refuses_origins_outside_cors_origins(monkeypatch, origin, allowed) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "http://localhost:8080 http://127.0.0.1:8080")
+    channel = GuardedSocketIOInput(session_persistence=True)
+    channel.tokens = TOKENS
+    channel.blueprint(FakeModel("silent"))
+    environ = {"HTTP_ORIGIN": origin} if origin else {}
+    assert await channel.sio.handlers["/"]["connect"]("sid-1", environ, None) is allowed
