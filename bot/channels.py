@@ -386,7 +386,12 @@ class GuardedRestInput(_Guarded, RestInput):
         self._remember_app(blueprint)
         blueprint.middleware("request")(self.authorize)
         blueprint.middleware("response")(self.hand_out_token)
-        blueprint.route("/conversation", methods=["POST"])(self.start_conversation)
+
+        # Sanic marks route handlers with attributes, which a bound method cannot take.
+        async def conversation(request: Request) -> response.HTTPResponse:
+            return await self.start_conversation(request)
+
+        blueprint.route("/conversation", methods=["POST"])(conversation)
         return blueprint
 
 

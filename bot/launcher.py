@@ -91,6 +91,9 @@ class Stack:
         env["SANIC_HOST"] = self.host  # where the action server (rasa_sdk) listens
         env["CORS_ORIGINS"] = self.origins  # the socket.io channel checks Origin against it
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # Rasa's telemetry also sends crash reports, with their local variables (message
+        # text among them), to Rasa's Sentry: never for a patient's conversation.
+        env["RASA_TELEMETRY_ENABLED"] = "false"
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         return env

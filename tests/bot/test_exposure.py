@@ -47,6 +47,11 @@ def test_bind_host_setting_opens_them_up(tmp_path, monkeypatch) -> None:
     assert connect_host("0.0.0.0") == "127.0.0.1" and connect_host("10.0.0.5") == "10.0.0.5"
 
 
+def test_rasa_sends_no_crash_reports_or_telemetry(stack, monkeypatch) -> None:
+    monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")
+    assert stack.child_env()["RASA_TELEMETRY_ENABLED"] == "false"
+
+
 def test_the_cors_origins_reach_the_rasa_server(stack) -> None:
     assert stack.child_env()["CORS_ORIGINS"] == stack.origins
 
