@@ -40,6 +40,7 @@ from sanic.request import Request
 
 from bot import ROOT
 from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
+from bot.rate_limits import ChannelLimits
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ SLASH_REMOVED = "leading_slash_removed"
 # What the patient reads when a message never reaches the model, by guard reason.
 REJECTION_RESPONSES = {EMPTY: "utter_empty_message", TOO_LONG: "utter_message_too_long"}
 SERVICE_UNAVAILABLE = "utter_service_unavailable"
+RATE_LIMITED = "utter_rate_limited"
+
+# Limits checked before anything else reads a request (see also guard()).
+MAX_BODY_BYTES = 64 * 1024
+MAX_RAW_MESSAGE_CHARS = 4 * MAX_MESSAGE_CHARS
+# The only metadata kept with a message (the widget's customData): key -> longest value.
+ALLOWED_METADATA = {"language": 16}
 
 # Where a REST client that started a conversation finds its id and token.
 CONVERSATION_ID_HEADER = "X-Conversation-Id"
@@ -80,6 +88,9 @@ def guard(text: Any) -> Tuple[Optional[str], str]:
         return None, EMPTY
     if not isinstance(text, str):
         text = json.dumps(text) if isinstance(text, (dict, list)) else str(text)
+    if len(text) > MAX_RAW_MESSAGE_CHARS:
+        # Far too long whatever the cleaning removes: the regexes never see it.
+        return None, TOO_LONG
     text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
     text = _UNWANTED.sub("", text).strip()
     reason = OK
@@ -234,6 +245,19 @@ class _Guarded:
         return cls._file_domain
 
 
+def clean_metadata(metadata: Any) -> Dict[str, str]:
+    """Returns only the known metadata keys with short string values; everything else is dropped."""
+    if isinstance(metadata, str) and len(metadata) <= 1024:
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    if not isinstance(metadata, dict):
+        return {}
+    return {key: value for key, longest in ALLOWED_METADATA.items()
+            if isinstance(value := metadata.get(key), str) and len(value) <= longest}
+
+
 def allowed_origins() -> Set[str]:
     """Returns the web origins allowed to open a socket (CORS_ORIGINS, space-separated)."""
     raw = os.environ.get(CORS_ORIGINS_ENV) or DEFAULT_CORS_ORIGINS
@@ -250,6 +274,11 @@ def _json_object(request: Request) -> Dict[str, Any]:
 
 def _error(status: int, text: str) -> response.HTTPResponse:
     return response.json({"error": text}, status=status)
+
+
+def client_address(request: Request) -> str:
+    """Returns the client's address (from a trusted proxy's header when Sanic is told of one)."""
+    return getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown"
 
 
 def bearer_token(request: Request) -> Optional[str]:
@@ -277,6 +306,19 @@ class _Guarded:
     def tokens(self, tokens: ConversationTokens) -> None:
         self._tokens = tokens
 
+    _limits: Optional[ChannelLimits] = None
+
+    @property
+    def limits(self) -> ChannelLimits:
+        """Returns the rate limits per conversation and per client address (from the settings)."""
+        if self._limits is None:
+            self._limits = ChannelLimits.from_environment()
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: ChannelLimits) -> None:
+        self._limits = limits
+
     def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def handler(message: UserMessage) -> None:
             await handle_guarded(message, on_new_message, self.response_text)
@@ -287,6 +329,9 @@ class _Guarded:
         async def remember(app: Sanic, _loop: Any) -> None:
             self._app = app
             _ = self.tokens  # reads (or makes) the server secret before the first message
+            _ = self.limits  # a bad setting stops the start, not the first message
+            # Sanic accepts 100 MB bodies by default; no chat message needs more than this.
+            app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_BODY_BYTES)
 
         blueprint.listener("before_server_start")(remember)
 
@@ -336,10 +381,10 @@ class GuardedRestInput(_Guarded, RestInput):
         if not body:
             return _error(400, 'The request needs a JSON object body with a "message".')
         token = bearer_token(request)
+        new_token = None
         if token is None:
             # No token: a new conversation, never one the client names.
-            conversation_id, token = self.tokens.start(REST)
-            request.ctx.new_conversation_token = token
+            conversation_id, new_token = self.tokens.start(REST)
         else:
             conversation_id = self.tokens.conversation_of(token, REST)
             if conversation_id is None:
@@ -349,7 +394,12 @@ class GuardedRestInput(_Guarded, RestInput):
             if sender is not None and str(sender) != conversation_id:
                 return _error(403, 'The "sender" is not the conversation of this token. Leave '
                                    "it out, or send the id the token was issued for.")
+        if not self.limits.allow_message(conversation_id, client_address(request)):
+            logger.warning("A REST message was over the rate limit; answered without the model.")
+            text = self.response_text(RATE_LIMITED)
+            return response.json([{"recipient_id": conversation_id, "text": text}], status=429)
         request.ctx.conversation_id = conversation_id
+        request.ctx.new_conversation_token = new_token
         return None
 
     async def hand_out_token(self, request: Request, reply: response.HTTPResponse) -> None:
@@ -370,12 +420,13 @@ class GuardedRestInput(_Guarded, RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        """Returns the request's metadata object, or None if it has none."""
-        metadata = _json_object(request).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        """Returns the known keys of the request's metadata (see ALLOWED_METADATA), or None."""
+        return clean_metadata(_json_object(request).get("metadata")) or None
 
     async def start_conversation(self, request: Request) -> response.HTTPResponse:
         """POST /webhooks/rest/conversation: returns a new conversation's id and token."""
+        if not self.limits.allow_new_conversation(client_address(request)):
+            return response.json({"error": self.response_text(RATE_LIMITED)}, status=429)
         conversation_id, token = self.tokens.start(REST)
         return response.json({"sender": conversation_id, "token": token,
                               "expires_in": int(self.tokens.lifetime_seconds)})
@@ -396,6 +447,7 @@ class GuardedRestInput(_Guarded, RestInput):
 
 
 SESSION_KEY = "conversation_id"
+ADDRESS_KEY = "address"
 
 
 class GuardedSocketIOInput(_Guarded, SocketIOInput):
@@ -421,6 +473,8 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
         rasa_connect = sio.handlers[namespace]["connect"]
         origins = allowed_origins()
+        # A long-polling POST may carry several messages; none of them needs more than this.
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             # Rasa builds the server with cors_allowed_origins=[], which turns python-engineio's
@@ -429,16 +483,30 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
             if origin is not None and origin.rstrip("/") not in origins:
                 logger.warning("Refused a socket.io connection from an origin not in CORS_ORIGINS.")
                 return False
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else "unknown"
+            await sio.save_session(sid, {ADDRESS_KEY: address}, namespace=self.namespace)
             return await rasa_connect(sid, environ, auth)
+
+        async def over_limit(sid: Text, room: Text) -> None:
+            logger.warning("A socket.io message was over the rate limit; answered without the model.")
+            await sio.emit(self.bot_message_evt, {"text": self.response_text(RATE_LIMITED)},
+                           room=room, namespace=self.namespace)
 
         async def session_request(sid: Text, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
+            session = await sio.get_session(sid, namespace=self.namespace) or {}
+            address = session.get(ADDRESS_KEY, "unknown")
             token = data.get("session_id")
             conversation_id = self.tokens.conversation_of(token, SOCKETIO)
             if conversation_id is None:
+                if not self.limits.allow_new_conversation(address):
+                    await over_limit(sid, sid)
+                    return
                 conversation_id, token = self.tokens.start(SOCKETIO)
                 logger.info("Started a new socket.io conversation.")
-            await sio.save_session(sid, {SESSION_KEY: conversation_id}, namespace=self.namespace)
+            await sio.save_session(sid, {**session, SESSION_KEY: conversation_id},
+                                   namespace=self.namespace)
             if self.session_persistence:
                 # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
                 # coroutine, so the browser never joined its session's room and heard nothing.
@@ -452,10 +520,13 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
             if not isinstance(data, dict):
                 logger.warning("Ignored a socket.io message that is not an object.")
                 return
-            session = await sio.get_session(sid, namespace=self.namespace)
-            conversation_id = (session or {}).get(SESSION_KEY)
+            session = await sio.get_session(sid, namespace=self.namespace) or {}
+            conversation_id = session.get(SESSION_KEY)
             if not conversation_id:
                 logger.warning("Ignored a socket.io message sent before its session_request.")
+                return
+            if not self.limits.allow_message(conversation_id, session.get(ADDRESS_KEY, "unknown")):
+                await over_limit(sid, conversation_id)
                 return
             data = dict(data)
             # Whatever the client wrote there, the socket's own conversation.
@@ -463,13 +534,7 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
             message = data.get("message")
             if message is not None and not isinstance(message, str):
                 data["message"] = json.dumps(message)
-            metadata = data.get(self.metadata_key)
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = None
-            data[self.metadata_key] = metadata if isinstance(metadata, dict) else {}
+            data[self.metadata_key] = clean_metadata(data.get(self.metadata_key))
             await rasa_handler(sid, data)
 
         sio.on("connect", namespace=self.namespace)(connect)

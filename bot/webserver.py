@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent / "web"
 WIDGET_BUNDLE = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DEFAULT_SOCKET_URL = "http://localhost:5005"
+SOCKET_TIMEOUT_SECONDS = 15
 
 JS = "text/javascript; charset=utf-8"
 ROUTES: Dict[str, Tuple[Path, str]] = {
@@ -71,6 +72,9 @@ class PageHandler(BaseHTTPRequestHandler):
 
     server_version = "lms-widget-page"
     socket = DEFAULT_SOCKET_URL
+    # Seconds a connection may sit idle or trickle its request before it is closed, so a
+    # few slow clients cannot hold every thread.
+    timeout = SOCKET_TIMEOUT_SECONDS
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         """Sends the file for the path, or an error."""

@@ -172,6 +172,8 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         "KNOWLEDGE_DB_URL": _knowledge_db_url(),
         "CORS_ORIGINS": f"http://localhost:{WEB_PORT}",
         "SERVER_SECRET": SERVER_SECRET,
+        # Every test client shares one address; the per-conversation limit stays as shipped.
+        "RATE_LIMIT_PER_ADDRESS": "0",
         # The privacy tests read the logs at the default level, whatever the shell says.
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",

@@ -26,11 +26,16 @@ from bot.channels import (
     GuardedSocketIOInput,
     CONVERSATION_ID_HEADER,
     CONVERSATION_TOKEN_HEADER,
+    MAX_BODY_BYTES,
+    MAX_RAW_MESSAGE_CHARS,
+    RATE_LIMITED,
     bearer_token,
+    clean_metadata,
     guard,
     handle_guarded,
 )
 from bot.conversation_tokens import ConversationTokens
+from bot.rate_limits import ChannelLimits, SlidingWindowLimit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.load(ROOT / "domain.yml")
@@ -230,13 +235,15 @@ class FakeRequest:
     """The parts of a Sanic request the REST channel reads."""
 
     def __init__(self, body: bytes, method: str = "POST", path: str = "/webhooks/rest/webhook",
-                 headers: Optional[Dict[str, str]] = None) -> None:
+                 headers: Optional[Dict[str, str]] = None, ip: str = "192.0.2.1") -> None:
         self.body = body
         self.method = method
         self.path = path
         self.headers = {key.lower(): value for key, value in (headers or {}).items()}
         self.args: Dict[str, Any] = {}
         self.ctx = SimpleNamespace()
+        self.ip = ip
+        self.remote_addr = ""
 
     @property
     def json(self) -> Any:
@@ -257,9 +264,11 @@ async def rest_webhook():
         SERVICE_UNAVAILABLE: [{"text": "unavailable, from the loaded model"}],
         "utter_empty_message": [{"text": "empty, from the loaded model"}],
     }})
-    app = SimpleNamespace(ctx=SimpleNamespace(agent=FakeAgent(domain)))
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=FakeAgent(domain)),
+                          config=SimpleNamespace(REQUEST_MAX_SIZE=100_000_000))
     channel = GuardedRestInput()
     channel.tokens = TOKENS
+    channel.limits = ChannelLimits(SlidingWindowLimit(5), SlidingWindowLimit(8))
     blueprint = channel.blueprint(app.ctx.agent.handle_message)
     # Sanic 21.12 starts only one app per process, so the blueprint's parts are called
     # directly, in the order Sanic would: start-up listener, then middleware, then route.
@@ -267,21 +276,23 @@ async def rest_webhook():
         if future.event == "before_server_start":
             await future.listener(app, None)
     assert channel._app is app
+    assert app.config.REQUEST_MAX_SIZE == MAX_BODY_BYTES == 64 * 1024
     middleware = {future.attach_to: future.middleware for future in blueprint._future_middleware}
     assert middleware == {"request": channel.authorize, "response": channel.hand_out_token}
     routes = {route.uri: route.handler for route in blueprint._future_routes}
 
     async def post(body: bytes, token: Optional[str] = None, path: str = "/webhook",
-                   content_type: str = "application/json"):
+                   content_type: str = "application/json", ip: str = "192.0.2.1"):
         headers = {"Content-Type": content_type}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        request = FakeRequest(body, path=f"/webhooks/rest{path}", headers=headers)
+        request = FakeRequest(body, path=f"/webhooks/rest{path}", headers=headers, ip=ip)
         reply = await channel.authorize(request) or await routes[path](request)
         await channel.hand_out_token(request, reply)
         return reply.status, json.loads(reply.body), reply.headers
 
     post.model = app.ctx.agent.model
+    post.channel = channel
     return post
 
 
@@ -417,8 +428,10 @@ def socket_channel(monkeypatch: pytest.MonkeyPatch):
     """The guarded socket.io channel's handlers, with emit, rooms and sessions recorded."""
     channel = GuardedSocketIOInput(session_persistence=True)
     channel.tokens = TOKENS
+    channel.limits = ChannelLimits(SlidingWindowLimit(4), SlidingWindowLimit(6))
     model = FakeModel("silent")
     channel.blueprint(model)
+    assert channel.sio.eio.max_http_buffer_size == MAX_BODY_BYTES
     recorder = RecordingSocketServer()
     for name in ("emit", "enter_room", "save_session", "get_session"):
         monkeypatch.setattr(channel.sio, name, getattr(recorder, name))
@@ -495,5 +508,90 @@ async def test_socketio_refuses_origins_outside_cors_origins(monkeypatch, origin
     channel = GuardedSocketIOInput(session_persistence=True)
     channel.tokens = TOKENS
     channel.blueprint(FakeModel("silent"))
+    recorder = RecordingSocketServer()
+    monkeypatch.setattr(channel.sio, "save_session", recorder.save_session)
     environ = {"HTTP_ORIGIN": origin} if origin else {}
+    environ["sanic.request"] = SimpleNamespace(ip="198.51.100.7", remote_addr="")
     assert await channel.sio.handlers["/"]["connect"]("sid-1", environ, None) is allowed
+    if allowed:
+        assert recorder.sessions["sid-1"] == {"address": "198.51.100.7"}
+
+
+# --- limits ------------------------------------------------------------------------------
+
+
+def test_guard_refuses_a_huge_message_before_any_regex_runs(monkeypatch) -> None:
+    import bot.channels
+
+    class Exploding:
+        def sub(self, *args: Any) -> str:
+            raise AssertionError("a regex ran on an over-long message")
+
+    monkeypatch.setattr(bot.channels, "_LINE_BREAKS", Exploding())
+    monkeypatch.setattr(bot.channels, "_UNWANTED", Exploding())
+    assert guard("\x00" * (MAX_RAW_MESSAGE_CHARS + 1)) == (None, TOO_LONG)
+    assert guard(["x" * MAX_RAW_MESSAGE_CHARS]) == (None, TOO_LONG)
+
+
+@pytest.mark.parametrize("metadata, kept", [
+    ({"language": "en"}, {"language": "en"}),
+    ({"language": "en", "x": "y" * 1000}, {"language": "en"}),
+    ({"language": "e" * 17}, {}),
+    ({"language": ["en"]}, {}),
+    ('{"language": "de", "other": 1}', {"language": "de"}),
+    ("{not json", {}),
+    ('{"language": "de"}' + " " * 2000, {}),
+    (None, {}), (7, {}), ([1], {}),
+])
+def test_only_known_short_metadata_is_kept(metadata, kept) -> None:
+    assert clean_metadata(metadata) == kept
+
+
+async def test_rest_metadata_is_whitelisted(rest_webhook) -> None:
+    channel = rest_webhook.channel
+    request = FakeRequest(json.dumps({"message": "hi", "metadata": {"language": "en", "blob": "x" * 10_000}}).encode())
+    assert channel.get_metadata(request) == {"language": "en"}
+    assert channel.get_metadata(FakeRequest(b'{"message": "hi", "metadata": {"blob": 1}}')) is None
+
+
+async def test_rest_rate_limit_per_conversation_gets_a_kind_reply(rest_webhook) -> None:
+    sender, token = TOKENS.start("rest")
+    statuses = [(await rest_webhook(b'{"message": "hello"}', token))[0] for _ in range(5)]
+    status, messages, _ = await rest_webhook(b'{"message": "hello"}', token)
+    assert statuses == [200] * 5 and status == 429
+    assert messages == [{"recipient_id": sender, "text": domain_text(RATE_LIMITED)}]
+    assert len(rest_webhook.model.texts) == 5
+    # Another conversation from elsewhere is not affected.
+    status, _, _ = await rest_webhook(b'{"message": "hello"}', ip="203.0.113.9")
+    assert status == 200
+
+
+async def test_rest_rate_limit_per_address_counts_new_conversations(rest_webhook) -> None:
+    statuses = [(await rest_webhook(b'{"message": "hello"}'))[0] for _ in range(8)]
+    status, messages, headers = await rest_webhook(b'{"message": "hello"}')
+    assert statuses == [200] * 8 and status == 429
+    assert messages[0]["text"] == domain_text(RATE_LIMITED)
+    assert CONVERSATION_TOKEN_HEADER not in headers
+    status, payload, _ = await rest_webhook(b"", path="/conversation")
+    assert status == 429 and payload["error"] == domain_text(RATE_LIMITED)
+    assert (await rest_webhook(b'{"message": "hello"}', ip="203.0.113.9"))[0] == 200
+
+
+async def test_socketio_rate_limit_gets_a_kind_reply(socket_channel) -> None:
+    handlers, recorder, model = socket_channel
+    recorder.sessions["sid-1"] = {"address": "192.0.2.1"}
+    await handlers["session_request"]("sid-1", {})
+    conversation_id = recorder.sessions["sid-1"]["conversation_id"]
+    for _ in range(5):
+        await handlers["user_uttered"]("sid-1", {"message": "hello"})
+    assert len(model.texts) == 4
+    assert recorder.emitted[-1] == ("bot_uttered", {"text": domain_text(RATE_LIMITED)}, conversation_id)
+
+
+async def test_socketio_new_conversations_count_against_the_address(socket_channel) -> None:
+    handlers, recorder, _ = socket_channel
+    for number in range(7):
+        recorder.sessions[f"sid-{number}"] = {"address": "192.0.2.1"}
+        await handlers["session_request"](f"sid-{number}", {})
+    assert "conversation_id" not in recorder.sessions["sid-6"]
+    assert recorder.emitted[-1] == ("bot_uttered", {"text": domain_text(RATE_LIMITED)}, "sid-6")

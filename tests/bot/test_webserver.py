@@ -85,3 +85,21 @@ def test_the_policy_allows_only_this_server_and_the_socket(page_url):
 def test_nothing_else_is_served(page_url, path):
     status, _, _ = get(page_url + path)
     assert status == 404
+
+
+def test_a_silent_connection_is_closed(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(webserver.PageHandler, "timeout", 0.3)
+    server = webserver.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(server.server_address, timeout=30) as client:
+            client.sendall(b"GET / HT")  # and then nothing more
+            # The server gives up on the request and closes: recv sees the end, not our timeout.
+            assert client.recv(1024) == b""
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert webserver.SOCKET_TIMEOUT_SECONDS > 0

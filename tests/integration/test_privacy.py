@@ -156,3 +156,58 @@ async def test_the_widget_token_resumes_its_conversation_after_a_reload(bot_stac
         assert reloaded.session_id == first.session_id and reloaded.token == first.token
         await reloaded.say("hello")
     assert bot_stack.slot(first.session_id, "size_cm") == 4
+
+
+def test_an_oversized_body_is_rejected_with_413(bot_stack, sender):
+    body = b'{"message": "' + b"x" * (100 * 1024) + b'"}'
+    reply = requests.post(f"{bot_stack.url}/webhooks/rest/webhook", data=body,
+                          headers={"Content-Type": "application/json", **bot_stack.auth_headers(sender)},
+                          timeout=60)
+    assert reply.status_code == 413
+    assert not user_texts(bot_stack, sender)
+
+
+def test_rest_needs_json(bot_stack, sender):
+    reply = requests.post(f"{bot_stack.url}/webhooks/rest/webhook", data="message=hello",
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   **bot_stack.auth_headers(sender)}, timeout=60)
+    assert reply.status_code == 415
+    assert not user_texts(bot_stack, sender)
+
+
+async def test_a_cross_origin_socket_is_refused(bot_stack):
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(bot_stack.url, transports=["polling"], wait_timeout=30,
+                             headers={"Origin": "https://evil.example"})
+    assert not client.connected
+    # The widget page's own origin is let in.
+    async with SocketConversation(bot_stack) as chat:
+        assert chat.session_id
+
+
+def test_no_secret_on_the_servers_command_lines(bot_stack):
+    for service in bot_stack.stack.services:
+        command_line = Path(f"/proc/{service.process.pid}/cmdline").read_bytes().decode()
+        assert bot_stack.token not in command_line
+        assert bot_stack.env["SERVER_SECRET"] not in command_line
+
+
+def listening_addresses(port: int) -> set:
+    """Returns the local IPv4/IPv6 addresses (hex, as /proc/net shows them) listening on the port."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_servers_listen_on_loopback_only(bot_stack):
+    loopback = "0100007F"  # 127.0.0.1, little-endian hex
+    for service in bot_stack.stack.services:
+        assert listening_addresses(service.port) == {loopback}, service.name
