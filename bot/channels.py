@@ -208,6 +208,25 @@ async def handle_guarded(
         await _reply(message, SERVICE_UNAVAILABLE, response_text)
 
 
+def deleting_store(store: Any) -> Any:
+    """Returns the store that can delete conversations, inside Rasa's wrappers (FailSafeTrackerStore)."""
+    seen = 0
+    while store is not None and not hasattr(store, "delete_conversation") and seen < 5:
+        store = getattr(store, "_tracker_store", None) or getattr(store, "tracker_store", None)
+        seen += 1
+    if store is None or not hasattr(store, "delete_conversation"):
+        raise TypeError("The configured tracker store cannot delete conversations.")
+    return store
+
+
+async def erase_conversation(agent: Any, conversation_id: str) -> int:
+    """Deletes a conversation while holding Rasa's lock for it, so no turn in flight brings it back."""
+    store = deleting_store(agent.tracker_store)
+    async with agent.lock_store.lock(conversation_id):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, store.delete_conversation, conversation_id)
+
+
 class _Guarded:
     """What both guarded channels share: the guarded handler and the domain's responses."""
 
@@ -225,6 +244,22 @@ class _Guarded:
             self._app = app
 
         blueprint.listener("before_server_start")(remember)
+
+    async def erase(self, request: Request, channel: str) -> response.HTTPResponse:
+        """DELETE .../conversation: erases the token's conversation from the store, under Rasa's lock."""
+        conversation_id = self.tokens.conversation_of(bearer_token(request), channel)
+        if conversation_id is None:
+            return _error(401, "The conversation token is invalid or has expired; nothing was deleted.")
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            return _error(503, "The assistant is still starting. Try again in a minute.")
+        try:
+            deleted = await erase_conversation(agent, conversation_id)
+        except Exception as error:
+            logger.error(f"Erasing a conversation failed with {type(error).__name__}.")
+            return _error(500, "The conversation could not be deleted. Try again in a minute.")
+        logger.info("Erased a conversation at its owner's request.")
+        return response.json({"deleted": deleted > 0})
 
     def response_text(self, name: str) -> Optional[str]:
         """Returns the text of a domain response: from the loaded model, else from domain.yml."""
@@ -335,6 +370,22 @@ class _Guarded:
 
         blueprint.listener("before_server_start")(remember)
 
+    async def erase(self, request: Request, channel: str) -> response.HTTPResponse:
+        """DELETE .../conversation: erases the token's conversation from the store, under Rasa's lock."""
+        conversation_id = self.tokens.conversation_of(bearer_token(request), channel)
+        if conversation_id is None:
+            return _error(401, "The conversation token is invalid or has expired; nothing was deleted.")
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            return _error(503, "The assistant is still starting. Try again in a minute.")
+        try:
+            deleted = await erase_conversation(agent, conversation_id)
+        except Exception as error:
+            logger.error(f"Erasing a conversation failed with {type(error).__name__}.")
+            return _error(500, "The conversation could not be deleted. Try again in a minute.")
+        logger.info("Erased a conversation at its owner's request.")
+        return response.json({"deleted": deleted > 0})
+
     def response_text(self, name: str) -> Optional[str]:
         """Returns the text of a domain response: from the loaded model, else from domain.yml."""
         agent = getattr(self._app.ctx, "agent", None) if self._app else None
@@ -440,9 +491,11 @@ class GuardedRestInput(_Guarded, RestInput):
 
         # Sanic marks route handlers with attributes, which a bound method cannot take.
         async def conversation(request: Request) -> response.HTTPResponse:
+            if request.method == "DELETE":
+                return await self.erase(request, REST)
             return await self.start_conversation(request)
 
-        blueprint.route("/conversation", methods=["POST"])(conversation)
+        blueprint.route("/conversation", methods=["POST", "DELETE"])(conversation)
         return blueprint
 
 
@@ -536,6 +589,12 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
                 data["message"] = json.dumps(message)
             data[self.metadata_key] = clean_metadata(data.get(self.metadata_key))
             await rasa_handler(sid, data)
+
+        async def conversation(request: Request) -> response.HTTPResponse:
+            return await self.erase(request, SOCKETIO)
+
+        # The page's "Delete my conversation" button: DELETE /webhooks/socketio/conversation.
+        blueprint.route("/conversation", methods=["DELETE"])(conversation)
 
         sio.on("connect", namespace=self.namespace)(connect)
         sio.on("session_request", namespace=self.namespace)(session_request)

@@ -595,3 +595,74 @@ async def test_socketio_new_conversations_count_against_the_address(socket_chann
         await handlers["session_request"](f"sid-{number}", {})
     assert "conversation_id" not in recorder.sessions["sid-6"]
     assert recorder.emitted[-1] == ("bot_uttered", {"text": domain_text(RATE_LIMITED)}, "sid-6")
+
+
+# --- erasing a conversation ---------------------------------------------------------------
+
+
+@pytest.fixture
+def erasing_agent(tmp_path, monkeypatch):
+    """An agent with Rasa's lock store and the project's store inside Rasa's fail-safe wrapper."""
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot.tracker_store import ProjectSQLTrackerStore
+
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    store = ProjectSQLTrackerStore(domain=DOMAIN, retention_days=0)
+    return SimpleNamespace(domain=DOMAIN, lock_store=InMemoryLockStore(),
+                           tracker_store=FailSafeTrackerStore(store), store=store)
+
+
+def said(sender: str, text: str):
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker.from_events(sender, [UserUttered(text, {"name": "greet", "confidence": 1.0})])
+
+
+async def test_erasing_waits_for_the_turn_in_flight(erasing_agent) -> None:
+    from bot.channels import erase_conversation
+
+    agent = erasing_agent
+    conversation_id, _ = TOKENS.start("ws")
+    await agent.store.save(said(conversation_id, "first words"))
+    async with agent.lock_store.lock(conversation_id):
+        erasing = asyncio.create_task(erase_conversation(agent, conversation_id))
+        await asyncio.sleep(0.3)
+        assert not erasing.done(), "erased while a turn held the conversation's lock"
+        await agent.store.save(said(conversation_id, "words the turn in flight stores"))
+    assert await erasing > 0
+    assert await agent.store.retrieve(conversation_id) is None
+
+
+async def test_the_delete_route_erases_only_the_tokens_conversation(erasing_agent) -> None:
+    channel = GuardedSocketIOInput(session_persistence=True)
+    channel.tokens = TOKENS
+    channel._app = SimpleNamespace(ctx=SimpleNamespace(agent=erasing_agent))
+    mine, my_token = TOKENS.start("ws")
+    other, _ = TOKENS.start("ws")
+    for sender in (mine, other):
+        await erasing_agent.store.save(said(sender, f"words of {sender}"))
+
+    def delete(token):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return channel.erase(FakeRequest(b"", method="DELETE", path="/webhooks/socketio/conversation",
+                                         headers=headers), "ws")
+
+    for bad in (None, "forged", TOKENS.issue("rest-0123456789abcdef")):
+        assert (await delete(bad)).status == 401
+    reply = await delete(my_token)
+    assert reply.status == 200 and json.loads(reply.body) == {"deleted": True}
+    assert await erasing_agent.store.retrieve(mine) is None
+    assert await erasing_agent.store.retrieve(other) is not None
+    reply = await delete(my_token)
+    assert json.loads(reply.body) == {"deleted": False}
+
+
+async def test_the_delete_route_before_the_model_is_loaded() -> None:
+    channel = GuardedRestInput()
+    channel.tokens = TOKENS
+    _, token = TOKENS.start("rest")
+    request = FakeRequest(b"", method="DELETE", headers={"Authorization": f"Bearer {token}"})
+    assert (await channel.erase(request, "rest")).status == 503
