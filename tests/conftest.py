@@ -174,6 +174,8 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         "SERVER_SECRET": SERVER_SECRET,
         # Every test client shares one address; the per-conversation limit stays as shipped.
         "RATE_LIMIT_PER_ADDRESS": "0",
+        # Retention every 3 seconds, so a test can watch it work while the server runs.
+        "RETENTION_SWEEP_MINUTES": "0.05",
         # The privacy tests read the logs at the default level, whatever the shell says.
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",

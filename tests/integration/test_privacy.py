@@ -63,15 +63,15 @@ def test_forget_deletes_a_stored_conversation(bot_stack, sender):
     bot_stack.send(sender, "my tumour is 4 cm")
     assert stored_events(bot_stack, sender) > 0
     env = {**os.environ, "TRACKER_STORE_URL": bot_stack.env["TRACKER_STORE_URL"],
-           "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "bot", "forget", sender], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+           "SERVER_SECRET": bot_stack.env["SERVER_SECRET"], "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bot", "forget", sender, "--url", bot_stack.url]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "through the running bot" in result.stdout  # so under the conversation's lock
     assert stored_events(bot_stack, sender) == 0
     events = bot_stack.tracker(sender)["events"]
     assert not [event for event in events if event["event"] == "user"]
-    again = subprocess.run([sys.executable, "-m", "bot", "forget", sender], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0, "forgetting an unknown conversation should say so"
 
 
@@ -211,3 +211,45 @@ def test_the_servers_listen_on_loopback_only(bot_stack):
     loopback = "0100007F"  # 127.0.0.1, little-endian hex
     for service in bot_stack.stack.services:
         assert listening_addresses(service.port) == {loopback}, service.name
+
+
+async def test_the_delete_button_removes_the_rows(bot_stack):
+    async with SocketConversation(bot_stack) as chat:
+        await chat.say("my tumour is 4 cm")
+        assert stored_events(bot_stack, chat.session_id) > 0
+        url = f"{bot_stack.url}/webhooks/socketio/conversation"
+        # What the browser asks before a cross-origin DELETE with a token.
+        preflight = requests.options(url, headers={
+            "Origin": bot_stack.web_url, "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization"}, timeout=30)
+        assert preflight.status_code < 300
+        assert preflight.headers.get("Access-Control-Allow-Origin") == bot_stack.web_url
+        # Someone else's token, or none, deletes nothing.
+        _, other = bot_stack.tokens.start("ws")
+        for headers in ({}, {"Authorization": f"Bearer {other}"}):
+            requests.delete(url, headers=headers, timeout=30)
+        assert stored_events(bot_stack, chat.session_id) > 0
+        reply = requests.delete(url, headers={"Origin": bot_stack.web_url,
+                                              "Authorization": f"Bearer {chat.token}"}, timeout=60)
+        assert reply.status_code == 200 and reply.json() == {"deleted": True}
+        assert stored_events(bot_stack, chat.session_id) == 0
+
+
+def test_retention_deletes_while_the_server_runs(bot_stack, sender):
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import ProjectSQLTrackerStore
+
+    bot_stack.send(sender, "hello")
+    idle = f"{sender}-idle"
+    old = UserUttered("an old conversation", {"name": "greet", "confidence": 1.0},
+                      timestamp=time.time() - 40 * 24 * 3600)
+    store = ProjectSQLTrackerStore(url=bot_stack.env["TRACKER_STORE_URL"], retention_days=0)
+    asyncio.run(store.save(DialogueStateTracker.from_events(idle, [old])))
+    assert stored_events(bot_stack, idle) == 1
+    deadline = time.monotonic() + 120
+    while stored_events(bot_stack, idle) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert stored_events(bot_stack, idle) == 0, "retention did not run while the server was up"
+    assert stored_events(bot_stack, sender) > 0
