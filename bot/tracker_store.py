@@ -105,6 +105,9 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        # A database error's message would otherwise quote its bound parameters: message
+        # text and slot values, which Rasa's fail-safe store then logs.
+        self.engine.hide_parameters = True
         self.retention_days = (
             retention_days if retention_days is not None else configured_retention_days()
         )

@@ -167,3 +167,30 @@ def test_the_sweep_interval_setting(monkeypatch):
     monkeypatch.setenv("RETENTION_SWEEP_MINUTES", "never")
     with pytest.raises(ValueError, match="RETENTION_SWEEP_MINUTES"):
         configured_sweep_seconds()
+
+
+async def test_a_locked_database_puts_no_patient_text_in_the_logs(tracker_url, domain, caplog):
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.events import UserUttered as Said
+
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+    await store.save(conversation("patient-locked", domain))
+    marker = "my-private-words-about-my-tumour-4711"
+    tracker = conversation("patient-locked", domain)
+    tracker.update(Said(marker, {"name": "inform", "confidence": 1.0}))
+    # Another process holds the write lock.
+    blocker = sqlite3.connect(make_url(tracker_url).database, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await FailSafeTrackerStore(store).save(tracker)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "locked" in caplog.text.lower() or "OperationalError" in caplog.text
+    assert marker not in caplog.text
+    assert "hidden due to hide_parameters" in caplog.text or "[SQL" not in caplog.text
