@@ -591,10 +591,13 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
             await rasa_handler(sid, data)
 
         async def conversation(request: Request) -> response.HTTPResponse:
+            if request.method == "OPTIONS":
+                # The browser's preflight; Rasa's CORS settings add the allowed origin.
+                return response.empty()
             return await self.erase(request, SOCKETIO)
 
         # The page's "Delete my conversation" button: DELETE /webhooks/socketio/conversation.
-        blueprint.route("/conversation", methods=["DELETE"])(conversation)
+        blueprint.route("/conversation", methods=["DELETE", "OPTIONS"])(conversation)
 
         sio.on("connect", namespace=self.namespace)(connect)
         sio.on("session_request", namespace=self.namespace)(session_request)

@@ -110,8 +110,7 @@ def test_a_rest_hijack_lands_in_a_new_empty_conversation(bot_stack, sender):
     assert new != sender and new.startswith("rest-")
     assert {message["recipient_id"] for message in reply.json()} == {new}
     assert bot_stack.tokens.conversation_of(reply.headers["X-Conversation-Token"], "rest") == new
-    assert bot_stack.slot(new, "size_cm") == 20
-    assert "my tumour is 4 cm" not in user_texts(bot_stack, new)
+    assert user_texts(bot_stack, new) == ["it's 20 cm and spread to the lungs"]
 
     # With a token of one's own, or a made-up one, the victim's id is refused.
     _, own_token = bot_stack.tokens.start("rest")
@@ -245,7 +244,10 @@ def test_retention_deletes_while_the_server_runs(bot_stack, sender):
     idle = f"{sender}-idle"
     old = UserUttered("an old conversation", {"name": "greet", "confidence": 1.0},
                       timestamp=time.time() - 40 * 24 * 3600)
-    store = ProjectSQLTrackerStore(url=bot_stack.env["TRACKER_STORE_URL"], retention_days=0)
+    from rasa.shared.core.domain import Domain
+
+    store = ProjectSQLTrackerStore(domain=Domain.load(ROOT / "domain.yml"),
+                                   url=bot_stack.env["TRACKER_STORE_URL"], retention_days=0)
     asyncio.run(store.save(DialogueStateTracker.from_events(idle, [old])))
     assert stored_events(bot_stack, idle) == 1
     deadline = time.monotonic() + 120
