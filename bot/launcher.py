@@ -117,8 +117,11 @@ class Stack:
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
                 out = open(self.log_dir / f"{service.name.replace(' ', '_')}.log", "ab")
+            # Through bot.die_with_parent: the server ends when this process ends, however
+            # it ends (even by SIGKILL, which gives stop() no chance to run).
+            guarded = [sys.executable, "-m", "bot.die_with_parent", str(os.getpid()), *service.command]
             service.process = subprocess.Popen(
-                service.command, cwd=ROOT, env=self.child_env(), stdout=out,
+                guarded, cwd=ROOT, env=self.child_env(), stdout=out,
                 stderr=subprocess.STDOUT if out else None, start_new_session=True)
             self._wait_for(service, timeout)
             print(f"  the {service.name} is up on :{service.port}", flush=True)
@@ -199,7 +202,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"The {dead.name} stopped unexpectedly; stopping the others.")
         return 1
     except KeyboardInterrupt:
-        print("\nStopping ...")
+        print("\nStopping ...", flush=True)
         return 0
     finally:
+        # A second Ctrl-C or SIGTERM (timeout, CI runners and container stops send them)
+        # must not cut the stopping short and leave servers behind.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stack.stop()
