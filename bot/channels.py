@@ -1,8 +1,15 @@
-"""The REST and socket.io input channels with a guard in front of the model and a reply behind it.
+"""The REST and socket.io input channels: server-issued conversations, a guard in front of the model, a reply behind it.
 
 credentials.yml names them by module path (`bot.channels.GuardedRestInput`,
 `bot.channels.GuardedSocketIOInput`). They keep Rasa's names "rest" and "socketio", so the
-URLs stay `/webhooks/rest/webhook` and `/socket.io`. Every user message goes through:
+URLs stay `/webhooks/rest/webhook` and `/socket.io`.
+
+Conversations: the server makes every conversation id (`rest-...`, `ws-...`) and gives the
+client a signed, expiring token for it (bot/conversation_tokens.py). Only the token leads back
+into a conversation; an id a client names on its own is never used, so nobody can read or
+add to another person's conversation by knowing or guessing its id.
+
+Every user message goes through:
 
 1. `guard(text)`: control characters out, whitespace trimmed, a leading "/" removed (Rasa
    would otherwise read "/intent{...}" as an intent with entities and let a user set slots),
@@ -12,7 +19,7 @@ URLs stay `/webhooks/rest/webhook` and `/socket.io`. Every user message goes thr
    Rasa only logs the failure), the user gets `utter_service_unavailable`.
 
 The words sent in steps 1 and 3 are domain.yml responses, looked up by name in the loaded
-model's domain. Logs here give reasons and error classes, never message text.
+model's domain. Logs here give reasons and error classes, never message text or tokens.
 """
 from __future__ import annotations
 
@@ -20,9 +27,9 @@ import asyncio
 import inspect
 import json
 import logging
+import os
 import re
-import uuid
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -32,6 +39,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot import ROOT
+from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
+from bot.rate_limits import ChannelLimits
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,19 @@ SLASH_REMOVED = "leading_slash_removed"
 # What the patient reads when a message never reaches the model, by guard reason.
 REJECTION_RESPONSES = {EMPTY: "utter_empty_message", TOO_LONG: "utter_message_too_long"}
 SERVICE_UNAVAILABLE = "utter_service_unavailable"
+RATE_LIMITED = "utter_rate_limited"
+
+# Limits checked before anything else reads a request (see also guard()).
+MAX_BODY_BYTES = 64 * 1024
+MAX_RAW_MESSAGE_CHARS = 4 * MAX_MESSAGE_CHARS
+# The only metadata kept with a message (the widget's customData): key -> longest value.
+ALLOWED_METADATA = {"language": 16}
+
+# Where a REST client that started a conversation finds its id and token.
+CONVERSATION_ID_HEADER = "X-Conversation-Id"
+CONVERSATION_TOKEN_HEADER = "X-Conversation-Token"
+CORS_ORIGINS_ENV = "CORS_ORIGINS"
+DEFAULT_CORS_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 # C0 and C1 controls except the newline, lone surrogates (not encodable as UTF-8), the bidi
@@ -66,6 +88,9 @@ def guard(text: Any) -> Tuple[Optional[str], str]:
         return None, EMPTY
     if not isinstance(text, str):
         text = json.dumps(text) if isinstance(text, (dict, list)) else str(text)
+    if len(text) > MAX_RAW_MESSAGE_CHARS:
+        # Far too long whatever the cleaning removes: the regexes never see it.
+        return None, TOO_LONG
     text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
     text = _UNWANTED.sub("", text).strip()
     reason = OK
@@ -183,6 +208,25 @@ async def handle_guarded(
         await _reply(message, SERVICE_UNAVAILABLE, response_text)
 
 
+def deleting_store(store: Any) -> Any:
+    """Returns the store that can delete conversations, inside Rasa's wrappers (FailSafeTrackerStore)."""
+    seen = 0
+    while store is not None and not hasattr(store, "delete_conversation") and seen < 5:
+        store = getattr(store, "_tracker_store", None) or getattr(store, "tracker_store", None)
+        seen += 1
+    if store is None or not hasattr(store, "delete_conversation"):
+        raise TypeError("The configured tracker store cannot delete conversations.")
+    return store
+
+
+async def erase_conversation(agent: Any, conversation_id: str) -> int:
+    """Deletes a conversation while holding Rasa's lock for it, so no turn in flight brings it back."""
+    store = deleting_store(agent.tracker_store)
+    async with agent.lock_store.lock(conversation_id):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, store.delete_conversation, conversation_id)
+
+
 class _Guarded:
     """What both guarded channels share: the guarded handler and the domain's responses."""
 
@@ -200,6 +244,22 @@ class _Guarded:
             self._app = app
 
         blueprint.listener("before_server_start")(remember)
+
+    async def erase(self, request: Request, channel: str) -> response.HTTPResponse:
+        """DELETE .../conversation: erases the token's conversation from the store, under Rasa's lock."""
+        conversation_id = self.tokens.conversation_of(bearer_token(request), channel)
+        if conversation_id is None:
+            return _error(401, "The conversation token is invalid or has expired; nothing was deleted.")
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            return _error(503, "The assistant is still starting. Try again in a minute.")
+        try:
+            deleted = await erase_conversation(agent, conversation_id)
+        except Exception as error:
+            logger.error(f"Erasing a conversation failed with {type(error).__name__}.")
+            return _error(500, "The conversation could not be deleted. Try again in a minute.")
+        logger.info("Erased a conversation at its owner's request.")
+        return response.json({"deleted": deleted > 0})
 
     def response_text(self, name: str) -> Optional[str]:
         """Returns the text of a domain response: from the loaded model, else from domain.yml."""
@@ -220,6 +280,25 @@ class _Guarded:
         return cls._file_domain
 
 
+def clean_metadata(metadata: Any) -> Dict[str, str]:
+    """Returns only the known metadata keys with short string values; everything else is dropped."""
+    if isinstance(metadata, str) and len(metadata) <= 1024:
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    if not isinstance(metadata, dict):
+        return {}
+    return {key: value for key, longest in ALLOWED_METADATA.items()
+            if isinstance(value := metadata.get(key), str) and len(value) <= longest}
+
+
+def allowed_origins() -> Set[str]:
+    """Returns the web origins allowed to open a socket (CORS_ORIGINS, space-separated)."""
+    raw = os.environ.get(CORS_ORIGINS_ENV) or DEFAULT_CORS_ORIGINS
+    return {origin.rstrip("/") for origin in raw.split()}
+
+
 def _json_object(request: Request) -> Dict[str, Any]:
     try:
         body = request.json
@@ -228,30 +307,161 @@ def _json_object(request: Request) -> Dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-async def require_sender(request: Request) -> Optional[response.HTTPResponse]:
-    """Returns a 400 response for a POST without a JSON object naming its sender, else None."""
-    if request.method != "POST":
-        return None
-    sender = _json_object(request).get("sender")
-    # Without a sender Rasa files the message under "default", mixing strangers' chats.
-    if not isinstance(sender, (str, int)) or not str(sender).strip():
-        return response.json(
-            {"error": 'The request needs a JSON body with a "sender" and a "message".'},
-            status=400,
-        )
-    return None
+def _error(status: int, text: str) -> response.HTTPResponse:
+    return response.json({"error": text}, status=status)
+
+
+def client_address(request: Request) -> str:
+    """Returns the client's address (from a trusted proxy's header when Sanic is told of one)."""
+    return getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "unknown"
+
+
+def bearer_token(request: Request) -> Optional[str]:
+    """Returns the token of an `Authorization: Bearer <token>` header, else None."""
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+class _Guarded:
+    """What both guarded channels share: the guarded handler, the domain's responses, the tokens."""
+
+    _app: Optional[Sanic] = None
+    _file_domain: Any = None
+    _tokens: Optional[ConversationTokens] = None
+
+    @property
+    def tokens(self) -> ConversationTokens:
+        """Returns the conversation token issuer (server secret and lifetime from the settings)."""
+        if self._tokens is None:
+            self._tokens = ConversationTokens.from_environment()
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, tokens: ConversationTokens) -> None:
+        self._tokens = tokens
+
+    _limits: Optional[ChannelLimits] = None
+
+    @property
+    def limits(self) -> ChannelLimits:
+        """Returns the rate limits per conversation and per client address (from the settings)."""
+        if self._limits is None:
+            self._limits = ChannelLimits.from_environment()
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: ChannelLimits) -> None:
+        self._limits = limits
+
+    def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
+        async def handler(message: UserMessage) -> None:
+            await handle_guarded(message, on_new_message, self.response_text)
+
+        return handler
+
+    def _remember_app(self, blueprint: Blueprint) -> None:
+        async def remember(app: Sanic, _loop: Any) -> None:
+            self._app = app
+            _ = self.tokens  # reads (or makes) the server secret before the first message
+            _ = self.limits  # a bad setting stops the start, not the first message
+            # Sanic accepts 100 MB bodies by default; no chat message needs more than this.
+            app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_BODY_BYTES)
+
+        blueprint.listener("before_server_start")(remember)
+
+    async def erase(self, request: Request, channel: str) -> response.HTTPResponse:
+        """DELETE .../conversation: erases the token's conversation from the store, under Rasa's lock."""
+        conversation_id = self.tokens.conversation_of(bearer_token(request), channel)
+        if conversation_id is None:
+            return _error(401, "The conversation token is invalid or has expired; nothing was deleted.")
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            return _error(503, "The assistant is still starting. Try again in a minute.")
+        try:
+            deleted = await erase_conversation(agent, conversation_id)
+        except Exception as error:
+            logger.error(f"Erasing a conversation failed with {type(error).__name__}.")
+            return _error(500, "The conversation could not be deleted. Try again in a minute.")
+        logger.info("Erased a conversation at its owner's request.")
+        return response.json({"deleted": deleted > 0})
+
+    def response_text(self, name: str) -> Optional[str]:
+        """Returns the text of a domain response: from the loaded model, else from domain.yml."""
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        domain = getattr(agent, "domain", None)
+        if domain is None or name not in domain.responses:
+            domain = self._domain_file()
+        variations = domain.responses.get(name) or []
+        return variations[0].get("text") if variations else None
+
+    @classmethod
+    def _domain_file(cls) -> Any:
+        # Only when no model is loaded yet (or it is older than the response).
+        if cls._file_domain is None:
+            from rasa.shared.core.domain import Domain
+
+            cls._file_domain = Domain.load(ROOT / "domain.yml")
+        return cls._file_domain
 
 
 class GuardedRestInput(_Guarded, RestInput):
-    """Rasa's REST channel (POST /webhooks/rest/webhook) with the guard and the silence guard."""
+    """Rasa's REST channel (POST /webhooks/rest/webhook) with server-issued conversations and the guards.
+
+    A request without a token starts a new conversation: the reply's `recipient_id` and the
+    `X-Conversation-Id` header name it, and `X-Conversation-Token` carries its token. Later
+    requests send `Authorization: Bearer <token>`; the token alone decides the conversation,
+    and a `sender` in the body, if any, must be the same id. `POST /webhooks/rest/conversation`
+    starts a conversation without sending a message.
+    """
 
     @classmethod
     def name(cls) -> Text:
         """Returns "rest", which keeps the URL /webhooks/rest/webhook."""
         return "rest"
 
+    async def authorize(self, request: Request) -> Optional[response.HTTPResponse]:
+        """Middleware: decides the conversation of a webhook POST; returns an error response or None."""
+        if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+            return None
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            # A web page can post a form or plain text to any site without asking; JSON it cannot.
+            return _error(415, "Send the message as JSON with 'Content-Type: application/json'.")
+        body = _json_object(request)
+        if not body:
+            return _error(400, 'The request needs a JSON object body with a "message".')
+        token = bearer_token(request)
+        new_token = None
+        if token is None:
+            # No token: a new conversation, never one the client names.
+            conversation_id, new_token = self.tokens.start(REST)
+        else:
+            conversation_id = self.tokens.conversation_of(token, REST)
+            if conversation_id is None:
+                return _error(401, "The conversation token is invalid or has expired. Send the "
+                                   "message without one to start a new conversation.")
+            sender = body.get("sender")
+            if sender is not None and str(sender) != conversation_id:
+                return _error(403, 'The "sender" is not the conversation of this token. Leave '
+                                   "it out, or send the id the token was issued for.")
+        if not self.limits.allow_message(conversation_id, client_address(request)):
+            logger.warning("A REST message was over the rate limit; answered without the model.")
+            text = self.response_text(RATE_LIMITED)
+            return response.json([{"recipient_id": conversation_id, "text": text}], status=429)
+        request.ctx.conversation_id = conversation_id
+        request.ctx.new_conversation_token = new_token
+        return None
+
+    async def hand_out_token(self, request: Request, reply: response.HTTPResponse) -> None:
+        """Response middleware: tells a client whose request started a conversation its id and token."""
+        token = getattr(request.ctx, "new_conversation_token", None)
+        if token:
+            reply.headers[CONVERSATION_ID_HEADER] = request.ctx.conversation_id
+            reply.headers[CONVERSATION_TOKEN_HEADER] = token
+
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return _json_object(req).get("sender")
+        return getattr(req.ctx, "conversation_id", None)
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         message = _json_object(req).get("message")
@@ -261,20 +471,46 @@ class GuardedRestInput(_Guarded, RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        """Returns the request's metadata object, or None if it has none."""
-        metadata = _json_object(request).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        """Returns the known keys of the request's metadata (see ALLOWED_METADATA), or None."""
+        return clean_metadata(_json_object(request).get("metadata")) or None
+
+    async def start_conversation(self, request: Request) -> response.HTTPResponse:
+        """POST /webhooks/rest/conversation: returns a new conversation's id and token."""
+        if not self.limits.allow_new_conversation(client_address(request)):
+            return response.json({"error": self.response_text(RATE_LIMITED)}, status=429)
+        conversation_id, token = self.tokens.start(REST)
+        return response.json({"sender": conversation_id, "token": token,
+                              "expires_in": int(self.tokens.lifetime_seconds)})
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Returns Rasa's REST blueprint around the guarded handler, refusing requests without a sender."""
+        """Returns Rasa's REST blueprint around the guarded handler, with conversations the server issues."""
         blueprint = super().blueprint(self._guarded(on_new_message))
         self._remember_app(blueprint)
-        blueprint.middleware("request")(require_sender)
+        blueprint.middleware("request")(self.authorize)
+        blueprint.middleware("response")(self.hand_out_token)
+
+        # Sanic marks route handlers with attributes, which a bound method cannot take.
+        async def conversation(request: Request) -> response.HTTPResponse:
+            if request.method == "DELETE":
+                return await self.erase(request, REST)
+            return await self.start_conversation(request)
+
+        blueprint.route("/conversation", methods=["POST", "DELETE"])(conversation)
         return blueprint
 
 
+SESSION_KEY = "conversation_id"
+ADDRESS_KEY = "address"
+
+
 class GuardedSocketIOInput(_Guarded, SocketIOInput):
-    """Rasa's socket.io channel (used by the web widget) with the guard and the silence guard."""
+    """Rasa's socket.io channel (used by the web widget) with server-issued conversations and the guards.
+
+    On `session_request` the server resumes the conversation of a valid token (the widget
+    sends back, as its `session_id`, the token it was given) or starts a new one, binds it to
+    the socket (`save_session`) and answers `session_confirm` with the token. Messages go to
+    the bound conversation; a `session_id` a client puts in `user_uttered` is ignored.
+    """
 
     @classmethod
     def name(cls) -> Text:
@@ -288,36 +524,82 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
         sio = self.sio
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
+        rasa_connect = sio.handlers[namespace]["connect"]
+        origins = allowed_origins()
+        # A long-polling POST may carry several messages; none of them needs more than this.
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            # Rasa builds the server with cors_allowed_origins=[], which turns python-engineio's
+            # Origin check off; without this, any web site could chat through its visitors.
+            origin = environ.get("HTTP_ORIGIN")
+            if origin is not None and origin.rstrip("/") not in origins:
+                logger.warning("Refused a socket.io connection from an origin not in CORS_ORIGINS.")
+                return False
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else "unknown"
+            await sio.save_session(sid, {ADDRESS_KEY: address}, namespace=self.namespace)
+            return await rasa_connect(sid, environ, auth)
+
+        async def over_limit(sid: Text, room: Text) -> None:
+            logger.warning("A socket.io message was over the rate limit; answered without the model.")
+            await sio.emit(self.bot_message_evt, {"text": self.response_text(RATE_LIMITED)},
+                           room=room, namespace=self.namespace)
 
         async def session_request(sid: Text, data: Any) -> None:
-            # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
-            # coroutine, so the browser never joined its session's room and heard nothing.
             data = data if isinstance(data, dict) else {}
-            session_id = str(data.get("session_id") or uuid.uuid4().hex)
+            session = await sio.get_session(sid, namespace=self.namespace) or {}
+            address = session.get(ADDRESS_KEY, "unknown")
+            token = data.get("session_id")
+            conversation_id = self.tokens.conversation_of(token, SOCKETIO)
+            if conversation_id is None:
+                if not self.limits.allow_new_conversation(address):
+                    await over_limit(sid, sid)
+                    return
+                conversation_id, token = self.tokens.start(SOCKETIO)
+                logger.info("Started a new socket.io conversation.")
+            await sio.save_session(sid, {**session, SESSION_KEY: conversation_id},
+                                   namespace=self.namespace)
             if self.session_persistence:
-                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                # Rasa 3.6 calls enter_room without await; python-socketio >= 5.10 made it a
+                # coroutine, so the browser never joined its session's room and heard nothing.
+                entered = sio.enter_room(sid, conversation_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):
                     await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         async def handle_message(sid: Text, data: Any) -> None:
             # Rasa's handler expects a dict with a text message and dict (or JSON) metadata.
             if not isinstance(data, dict):
                 logger.warning("Ignored a socket.io message that is not an object.")
                 return
+            session = await sio.get_session(sid, namespace=self.namespace) or {}
+            conversation_id = session.get(SESSION_KEY)
+            if not conversation_id:
+                logger.warning("Ignored a socket.io message sent before its session_request.")
+                return
+            if not self.limits.allow_message(conversation_id, session.get(ADDRESS_KEY, "unknown")):
+                await over_limit(sid, conversation_id)
+                return
             data = dict(data)
+            # Whatever the client wrote there, the socket's own conversation.
+            data["session_id"] = conversation_id
             message = data.get("message")
             if message is not None and not isinstance(message, str):
                 data["message"] = json.dumps(message)
-            metadata = data.get(self.metadata_key)
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = None
-            data[self.metadata_key] = metadata if isinstance(metadata, dict) else {}
+            data[self.metadata_key] = clean_metadata(data.get(self.metadata_key))
             await rasa_handler(sid, data)
 
+        async def conversation(request: Request) -> response.HTTPResponse:
+            if request.method == "OPTIONS":
+                # The browser's preflight; Rasa's CORS settings add the allowed origin.
+                return response.empty()
+            return await self.erase(request, SOCKETIO)
+
+        # The page's "Delete my conversation" button: DELETE /webhooks/socketio/conversation.
+        blueprint.route("/conversation", methods=["DELETE", "OPTIONS"])(conversation)
+
+        sio.on("connect", namespace=self.namespace)(connect)
         sio.on("session_request", namespace=self.namespace)(session_request)
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
         return blueprint

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -13,24 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.conversation_tokens import SECRET_ENV, server_secret
+from bot.rasa_server import API_TOKEN_ENV, api_token
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
 DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
+BIND_HOST_ENV = "BIND_HOST"
+DEFAULT_BIND_HOST = "127.0.0.1"
 
 
-def api_token() -> str:
-    """Returns the Rasa HTTP API token: RASA_API_TOKEN, or a random one kept in var/api_token."""
-    token = os.environ.get("RASA_API_TOKEN")
-    if token:
-        return token
-    path = VAR / "api_token"
-    if path.exists():
-        return path.read_text().strip()
-    VAR.mkdir(exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
+def bind_host() -> str:
+    """Returns the address the servers listen on: BIND_HOST, default 127.0.0.1 (this machine only)."""
+    return os.environ.get(BIND_HOST_ENV, "").strip() or DEFAULT_BIND_HOST
+
+
+def connect_host(host: str) -> str:
+    """Returns the address to reach a server that listens on host."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -65,18 +63,22 @@ class Stack:
     def __post_init__(self) -> None:
         bin_dir = Path(sys.executable).parent
         rasa = str(bin_dir / "rasa")
-        origins = self.env.get("CORS_ORIGINS") or os.environ.get(
+        self.host = self.env.get(BIND_HOST_ENV) or bind_host()
+        self.origins = self.env.get("CORS_ORIGINS") or os.environ.get(
             "CORS_ORIGINS", f"http://localhost:{self.web_port} http://127.0.0.1:{self.web_port}"
         )
+        # No secret on any command line: `ps` shows command lines to every local user.
         self.services = [
             Service("action server", self.action_port,
                     [rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]),
             Service("Rasa server", self.rasa_port,
-                    [rasa, "run", "--model", str(self.model), "--port", str(self.rasa_port),
+                    [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.model),
+                     "--interface", self.host, "--port", str(self.rasa_port),
                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                     "--enable-api", "--auth-token", api_token(), "--cors", *origins.split()]),
+                     "--enable-api", "--cors", *self.origins.split()]),
             Service("widget page", self.web_port,
-                    [sys.executable, "-m", "bot", "web", "--port", str(self.web_port),
+                    [sys.executable, "-m", "bot", "web", "--host", self.host,
+                     "--port", str(self.web_port),
                      "--socket-url", f"http://localhost:{self.rasa_port}"]),
         ]
 
@@ -84,19 +86,29 @@ class Stack:
         """Returns the environment for the child processes."""
         env = dict(os.environ)
         # The Rasa server must call the action server of this stack, whatever the shell says.
-        env["ACTION_ENDPOINT_URL"] = f"http://localhost:{self.action_port}/webhook"
+        env["ACTION_ENDPOINT_URL"] = f"http://{connect_host(self.host)}:{self.action_port}/webhook"
         env.update(self.env)
+        env["SANIC_HOST"] = self.host  # where the action server (rasa_sdk) listens
+        env["CORS_ORIGINS"] = self.origins  # the socket.io channel checks Origin against it
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # Rasa's telemetry also sends crash reports, with their local variables (message
+        # text among them), to Rasa's Sentry: never for a patient's conversation.
+        env["RASA_TELEMETRY_ENABLED"] = "false"
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         return env
 
     def start(self, timeout: float = 240.0, only: Optional[List[str]] = None) -> None:
         """Starts the services (or those named in only) and waits until each one listens."""
+        # Made once here, before the servers that read them start.
+        if not self.env.get(SECRET_ENV):
+            server_secret()
+        if not self.env.get(API_TOKEN_ENV):
+            api_token()
         for service in self.services:
             if only and service.name not in only:
                 continue
-            if port_open(service.port):
+            if port_open(service.port, connect_host(self.host)):
                 raise RuntimeError(
                     f"Port {service.port} for the {service.name} is already in use. "
                     "Stop whatever runs there (another 'make run'?) and try again.")
@@ -105,8 +117,11 @@ class Stack:
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
                 out = open(self.log_dir / f"{service.name.replace(' ', '_')}.log", "ab")
+            # Through bot.die_with_parent: the server ends when this process ends, however
+            # it ends (even by SIGKILL, which gives stop() no chance to run).
+            guarded = [sys.executable, "-m", "bot.die_with_parent", str(os.getpid()), *service.command]
             service.process = subprocess.Popen(
-                service.command, cwd=ROOT, env=self.child_env(), stdout=out,
+                guarded, cwd=ROOT, env=self.child_env(), stdout=out,
                 stderr=subprocess.STDOUT if out else None, start_new_session=True)
             self._wait_for(service, timeout)
             print(f"  the {service.name} is up on :{service.port}", flush=True)
@@ -118,7 +133,7 @@ class Stack:
                 self.stop()
                 raise RuntimeError(f"The {service.name} exited during start-up "
                                    f"(code {service.process.returncode}); see its output above.")
-            if port_open(service.port):
+            if port_open(service.port, connect_host(self.host)):
                 return
             time.sleep(0.5)
         self.stop()
@@ -187,7 +202,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"The {dead.name} stopped unexpectedly; stopping the others.")
         return 1
     except KeyboardInterrupt:
-        print("\nStopping ...")
+        print("\nStopping ...", flush=True)
         return 0
     finally:
+        # A second Ctrl-C or SIGTERM (timeout, CI runners and container stops send them)
+        # must not cut the stopping short and leave servers behind.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stack.stop()

@@ -4,7 +4,11 @@ endpoints.yml names it as `type: bot.tracker_store.ProjectSQLTrackerStore`. Sett
 
 - `TRACKER_STORE_URL`: any SQLAlchemy URL (default `sqlite:///<root>/var/tracker.db`).
 - `RETENTION_DAYS`: conversations idle longer than this are deleted when the store
-  starts (default 30; 0 keeps everything).
+  starts and then every `RETENTION_SWEEP_MINUTES` (default 60) while the server runs
+  (default 30 days; 0 keeps everything).
+
+Deleting is real: on SQLite, `PRAGMA secure_delete=ON` overwrites the freed pages and a
+`VACUUM` afterwards rebuilds the file, so deleted words cannot be read back from it.
 
 Logs name counts only, never message text or slot values.
 """
@@ -12,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -29,6 +34,7 @@ DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
 DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 24 * 60 * 60
 DELETE_BATCH = 500
+DEFAULT_SWEEP_MINUTES = 60.0
 
 
 def tracker_store_url() -> URL:
@@ -53,6 +59,18 @@ def configured_retention_days() -> int:
     return days
 
 
+def configured_sweep_seconds() -> float:
+    """Returns RETENTION_SWEEP_MINUTES in seconds: how often retention runs while serving."""
+    raw = os.environ.get("RETENTION_SWEEP_MINUTES", "").strip()
+    try:
+        minutes = float(raw) if raw else DEFAULT_SWEEP_MINUTES
+    except ValueError:
+        minutes = -1
+    if minutes <= 0:
+        raise ValueError(f"RETENTION_SWEEP_MINUTES must be a number of minutes above 0, not {raw!r}.")
+    return minutes * 60
+
+
 class ProjectSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that reads its database from TRACKER_STORE_URL and forgets idle conversations."""
 
@@ -63,6 +81,7 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         event_broker: Any = None,
         url: Optional[str] = None,
         retention_days: Optional[int] = None,
+        sweep_every_seconds: Optional[float] = None,
         **kwargs: Any,
     ) -> None:
         # Rasa passes `host=<endpoints url>` (None here); a full URL there or in
@@ -86,11 +105,29 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        # A database error's message would otherwise quote its bound parameters: message
+        # text and slot values, which Rasa's fail-safe store then logs.
+        self.engine.hide_parameters = True
         self.retention_days = (
             retention_days if retention_days is not None else configured_retention_days()
         )
+        self._stop_sweeping = threading.Event()
         if self.retention_days:
             self.delete_idle_conversations(self.retention_days)
+            interval = sweep_every_seconds if sweep_every_seconds is not None else configured_sweep_seconds()
+            threading.Thread(target=self._sweep, args=(interval,), name="retention", daemon=True).start()
+
+    def _sweep(self, interval: float) -> None:
+        """Runs retention every interval seconds until stop_sweeping() (in a daemon thread)."""
+        while not self._stop_sweeping.wait(interval):
+            try:
+                self.delete_idle_conversations(self.retention_days)
+            except Exception as error:  # the next sweep tries again
+                logger.error(f"Retention failed with {type(error).__name__}; it runs again later.")
+
+    def stop_sweeping(self) -> None:
+        """Stops the periodic retention (for tests and tools)."""
+        self._stop_sweeping.set()
 
     @staticmethod
     def get_db_url(
@@ -116,12 +153,14 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             .having(func.max(event.timestamp) < cutoff)
         )
         with Session(self.engine, future=True) as session, session.begin():
+            self._overwrite_deleted_pages(session)
             senders = session.execute(idle).scalars().all()
             # In batches: SQLite limits the number of bound parameters per statement.
             for start in range(0, len(senders), DELETE_BATCH):
                 batch = senders[start : start + DELETE_BATCH]
                 session.execute(delete(event).where(event.sender_id.in_(batch)))
         if senders:
+            self._compact()
             logger.info(
                 f"Deleted {len(senders)} conversation(s) idle for more than {days} days."
             )
@@ -131,8 +170,29 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         """Deletes every event of one conversation; returns the number of events deleted."""
         event = self.SQLEvent
         with Session(self.engine, future=True) as session, session.begin():
+            self._overwrite_deleted_pages(session)
             deleted = session.execute(
                 delete(event).where(event.sender_id == sender_id)
             ).rowcount
+        if deleted:
+            self._compact()
         logger.info(f"Deleted a conversation of {deleted} event(s) on request.")
         return deleted
+
+    def _is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def _overwrite_deleted_pages(self, session: Session) -> None:
+        if self._is_sqlite():
+            session.execute(text("PRAGMA secure_delete=ON"))
+
+    def _compact(self) -> None:
+        """Rebuilds an SQLite file so no deleted row survives in it (VACUUM, outside a transaction)."""
+        if not self._is_sqlite():
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+        except Exception as error:
+            # Busy with another writer: the rows are gone and secure_delete zeroed them.
+            logger.warning(f"VACUUM after a deletion failed with {type(error).__name__}.")

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent / "web"
 WIDGET_BUNDLE = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DEFAULT_SOCKET_URL = "http://localhost:5005"
+SOCKET_TIMEOUT_SECONDS = 15
 
 HTML = "text/html; charset=utf-8"
 JS = "text/javascript; charset=utf-8"
@@ -103,6 +104,10 @@ def make_app(socket: Optional[str] = None, desk_token: Optional[str] = None) -> 
     app.config.DESK_TOKEN = desk_token if desk_token is not None else os.environ.get("DESK_TOKEN", "")
     # The desk's first search builds the question index (bot/desk.py warms it up at start).
     app.config.RESPONSE_TIMEOUT = 300
+    # Seconds a connection may sit idle or trickle its request before it is closed, so a few
+    # slow clients cannot hold the server's connections.
+    app.config.REQUEST_TIMEOUT = SOCKET_TIMEOUT_SECONDS
+    app.config.KEEP_ALIVE_TIMEOUT = SOCKET_TIMEOUT_SECONDS
     policy = content_security_policy(app.config.SOCKET_URL)
 
     for number, (path, (file, content_type)) in enumerate(ROUTES.items()):

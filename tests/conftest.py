@@ -9,9 +9,13 @@ throw-away conversation store and the API token "test-token", and stops it at th
     pytestmark = pytest.mark.servers
 
     def test_greeting(bot_stack):
-        replies = bot_stack.send("patient-1", "hello")
+        replies = bot_stack.send("rest-patient-1", "hello")
         assert "automated" in replies[0]["text"]
-        assert bot_stack.tracker("patient-1")["slots"]["size_cm"] is None
+        assert bot_stack.tracker("rest-patient-1")["slots"]["size_cm"] is None
+
+Conversation ids are the server's to make; `send` signs a token for the id it is given with
+the test stack's SERVER_SECRET (as the server would have issued it), so an id must look like
+one of the server's: `rest-` and letters, digits, "-" or "_" (the `sender` fixture makes one).
 
 | what | where |
 | --- | --- |
@@ -41,12 +45,14 @@ import pytest
 import requests
 import yaml
 
+from bot.conversation_tokens import ConversationTokens
 from bot.launcher import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "lms-assistant.tar.gz"
 DOMAIN_FILE = ROOT / "domain.yml"
 TOKEN = "test-token"
+SERVER_SECRET = "test-server-secret-only-for-the-test-stack-0123456789"
 # TEST_PORT_OFFSET moves all three ports, so that two checkouts can run their tests at once.
 _OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
 RASA_PORT, ACTION_PORT, WEB_PORT = 15005 + _OFFSET, 15055 + _OFFSET, 18080 + _OFFSET
@@ -78,6 +84,7 @@ class RunningBot:
     log_dir: Path
 
     responses: Dict[str, Any] = field(default_factory=_domain_responses)
+    tokens: ConversationTokens = field(default_factory=lambda: ConversationTokens(SERVER_SECRET))
 
     def response_text(self, name: str) -> str:
         """Returns the text of a response in domain.yml (its first variation)."""
@@ -88,9 +95,13 @@ class RunningBot:
         """Returns the texts of the bot's messages, in order."""
         return [reply.get("text") or "" for reply in replies]
 
+    def auth_headers(self, sender: str) -> Dict[str, str]:
+        """Returns the Authorization header with a token for the conversation, as the server issues it."""
+        return {"Authorization": f"Bearer {self.tokens.issue(sender)}"}
+
     def send(self, sender: str, text: str, timeout: float = REQUEST_TIMEOUT) -> List[Dict[str, Any]]:
-        """Sends one message over the REST channel; returns the bot's messages."""
-        reply = requests.post(f"{self.url}/webhooks/rest/webhook",
+        """Sends one message to the conversation over the REST channel; returns the bot's messages."""
+        reply = requests.post(f"{self.url}/webhooks/rest/webhook", headers=self.auth_headers(sender),
                               json={"sender": sender, "message": text}, timeout=timeout)
         reply.raise_for_status()
         return reply.json()
@@ -163,6 +174,11 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         "RASA_API_TOKEN": TOKEN,
         "KNOWLEDGE_DB_URL": _knowledge_db_url(),
         "CORS_ORIGINS": f"http://localhost:{WEB_PORT} http://localhost:{EMBED_PORT}",
+        "SERVER_SECRET": SERVER_SECRET,
+        # Every test client shares one address; the per-conversation limit stays as shipped.
+        "RATE_LIMIT_PER_ADDRESS": "0",
+        # Retention every 3 seconds, so a test can watch it work while the server runs.
+        "RETENTION_SWEEP_MINUTES": "0.05",
         # The privacy tests read the logs at the default level, whatever the shell says.
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
@@ -190,7 +206,7 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
 
 @pytest.fixture
 def sender(request: pytest.FixtureRequest) -> str:
-    """Returns a conversation id unique to this test (safe to put in a URL)."""
+    """Returns a REST conversation id unique to this test (safe to put in a URL)."""
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)[:40]
-    return f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+    return f"rest-{name}-{os.getpid()}-{time.monotonic_ns()}"
 

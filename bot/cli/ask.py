@@ -1,6 +1,6 @@
 """Ask the running bot one question and print its answer, with sources, ready to paste into a forum.
 
-The question goes over the REST channel as a new conversation (sender 'moderator-<uuid>'),
+The question goes over the REST channel as a new conversation that the server starts,
 so the answer is exactly what a patient asking the same words would see.
 
 Example:
@@ -14,7 +14,7 @@ import json
 from typing import Any, Dict, List
 
 from bot.cli import CommandError
-from bot.cli.rasa_api import DEFAULT_URL, new_sender_id, send_message
+from bot.cli.rasa_api import DEFAULT_URL, send_message, start_conversation
 
 HELP = "ask the running bot a question and print its answer"
 
@@ -46,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
     question = args.question.strip()
     if not question:
         raise CommandError("The question is empty. Example: python -m bot ask \"What is LMS?\"", 2)
-    sender = new_sender_id("moderator")
-    messages = send_message(args.url, sender, question)
+    conversation = start_conversation(args.url)
+    messages = send_message(args.url, conversation, question)
     if args.json:
-        print(json.dumps({"question": question, "answer": messages, "sender": sender}, indent=2, ensure_ascii=False))
+        print(json.dumps({"question": question, "answer": messages, "sender": conversation.sender},
+                         indent=2, ensure_ascii=False))
         return 0
     if not messages:
         raise CommandError(

@@ -1,8 +1,12 @@
-"""Talks to a running Rasa server: the REST channel and the conversation tracker of the HTTP API."""
+"""Talks to a running Rasa server: the REST channel and the conversation tracker of the HTTP API.
+
+Every conversation is one the server starts (`POST /webhooks/rest/conversation`); its token
+goes with each message, so the tools talk exactly as any other REST client does.
+"""
 from __future__ import annotations
 
 import os
-import uuid
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 import requests
@@ -16,9 +20,12 @@ SERVER_NOT_RUNNING = 3
 TIMEOUT_SECONDS = 120
 
 
-def new_sender_id(prefix: str) -> str:
-    """Returns a fresh conversation id such as 'moderator-<uuid>'."""
-    return f"{prefix}-{uuid.uuid4()}"
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation the server started: its id and the token that leads back to it."""
+
+    sender: str
+    token: str
 
 
 def api_token(given: Optional[str] = None) -> Optional[str]:
@@ -49,19 +56,45 @@ def _request(method: str, url: str, server: str, **kwargs: Any) -> requests.Resp
         ) from None
 
 
-def send_message(server: str, sender: str, text: str) -> List[Dict[str, Any]]:
-    """Sends one user message over the REST channel; returns the bot's messages."""
+def _no_rest_channel(server: str) -> CommandError:
+    return CommandError(
+        f"{server} has no REST channel. Check that credentials.yml has "
+        "'bot.channels.GuardedRestInput:' and that this is the Rasa server (port 5005), "
+        "not the widget page."
+    )
+
+
+def start_conversation(server: str) -> Conversation:
+    """Asks the server for a new conversation over the REST channel; returns its id and token."""
+    server = server.rstrip("/")
+    reply = _request("POST", f"{server}/webhooks/rest/conversation", server, json={})
+    if reply.status_code in (404, 405):
+        raise _no_rest_channel(server)
+    if not reply.ok:
+        raise CommandError(
+            f"The bot at {server} answered HTTP {reply.status_code} when asked for a new "
+            "conversation. See the Rasa server's output for the reason."
+        )
+    body = reply.json()
+    return Conversation(sender=body["sender"], token=body["token"])
+
+
+def send_message(server: str, conversation: Conversation, text: str) -> List[Dict[str, Any]]:
+    """Sends one user message to the conversation over the REST channel; returns the bot's messages."""
     server = server.rstrip("/")
     reply = _request(
         "POST",
         f"{server}/webhooks/rest/webhook",
         server,
-        json={"sender": sender, "message": text},
+        json={"sender": conversation.sender, "message": text},
+        headers={"Authorization": f"Bearer {conversation.token}"},
     )
     if reply.status_code == 404:
+        raise _no_rest_channel(server)
+    if reply.status_code in (401, 403):
         raise CommandError(
-            f"{server} has no REST channel. Check that credentials.yml has 'rest:' "
-            "and that this is the Rasa server (port 5005), not the widget page."
+            f"The bot at {server} refused the conversation token (HTTP {reply.status_code}). "
+            "It may have been restarted with another SERVER_SECRET; run the command again."
         )
     if not reply.ok:
         raise CommandError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.cli.rasa_api import DEFAULT_URL, api_token, fetch_events, new_sender_id, send_message
+from bot.cli.rasa_api import DEFAULT_URL, api_token, fetch_events, send_message, start_conversation
 from bot.cli.stories import read_story_file
 
 HELP = "play test stories against the running bot and report differences"
@@ -93,10 +93,11 @@ def what_happened(events: List[Dict[str, Any]]) -> Tuple[Optional[str], List[str
 
 def replay_story(story_step: Any, server: str, token: Optional[str]) -> StoryResult:
     """Plays one story as a new conversation; returns where the bot differed."""
-    result = StoryResult(story_step.block_name, new_sender_id("replay"))
-    turns, result.problem = story_turns(story_step)
-    if result.problem:
-        return result
+    turns, problem = story_turns(story_step)
+    if problem:
+        return StoryResult(story_step.block_name, "", problem=problem)
+    conversation = start_conversation(server)
+    result = StoryResult(story_step.block_name, conversation.sender)
     events = fetch_events(server, result.sender, token)
     for number, turn in enumerate(turns):
         bot_text: List[str] = []
@@ -105,7 +106,7 @@ def replay_story(story_step: Any, server: str, token: Optional[str]) -> StoryRes
                 continue  # the story expects nothing before the first message
             new_events = events
         else:
-            replies = send_message(server, result.sender, turn.text)
+            replies = send_message(server, conversation, turn.text)
             bot_text = [reply["text"] for reply in replies if reply.get("text")]
             after = fetch_events(server, result.sender, token)
             new_events, events = after[len(events):], after

@@ -89,9 +89,48 @@
   new MutationObserver(improveAccessibility).observe(chat, { childList: true, subtree: true });
   improveAccessibility();
 
-  document.getElementById("new-conversation").addEventListener("click", function () {
+  function forgetInThisBrowser() {
     window.sessionStorage.removeItem(STORAGE_KEY);
     window.localStorage.removeItem(STORAGE_KEY);
     window.location.reload();
+  }
+
+  // Starting again asks the server for a new conversation: the old token is dropped here.
+  document.getElementById("new-conversation").addEventListener("click", forgetInThisBrowser);
+
+  // The widget keeps, as its "session_id", the token the server issued for this conversation.
+  function conversationToken() {
+    try {
+      var stored = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+      return stored && typeof stored.session_id === "string" ? stored.session_id : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // Deletes the conversation on the server (the token proves it is this browser's), then here.
+  document.getElementById("delete-conversation").addEventListener("click", function () {
+    var deleteStatus = document.getElementById("delete-status");
+    var token = conversationToken();
+    if (!token) {
+      forgetInThisBrowser();
+      return;
+    }
+    deleteStatus.textContent = "Deleting your conversation…";
+    var socketUrl = (config.socketUrl || "http://localhost:5005").replace(/\/+$/, "");
+    window.fetch(socketUrl + "/webhooks/socketio/conversation", {
+      method: "DELETE",
+      headers: { Authorization: "Bearer " + token },
+      credentials: "omit"
+    }).then(function (reply) {
+      if (reply.ok || reply.status === 401) {
+        // 401: the token has expired, and retention removes what it led to.
+        forgetInThisBrowser();
+      } else {
+        deleteStatus.textContent = "Your conversation could not be deleted just now. Please try again in a minute.";
+      }
+    }).catch(function () {
+      deleteStatus.textContent = "The assistant could not be reached, so nothing was deleted. Please try again in a minute.";
+    });
   });
 })();

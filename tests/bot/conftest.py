@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
@@ -57,13 +58,14 @@ Reaction = Tuple[str, List[str], List[Dict[str, Any]]]
 
 
 class FakeRasa:
-    """A stand-in for `rasa run --enable-api`: the REST channel and the tracker endpoint."""
+    """A stand-in for `rasa run --enable-api`: the REST channel (with its conversation tokens) and the tracker endpoint."""
 
     def __init__(self, script: Dict[str, Reaction], token: Optional[str] = None) -> None:
         self.script = script
         self.token = token
         self.events: Dict[str, List[Dict[str, Any]]] = {}
         self.messages: List[Dict[str, Any]] = []
+        self.tokens: Dict[str, str] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -91,11 +93,21 @@ class FakeRasa:
                 self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802
+                if self.path == "/webhooks/rest/conversation":
+                    # Like the real channel: the server makes the id and its token.
+                    sender = f"rest-{uuid.uuid4().hex}"
+                    token = f"token-for-{sender}"
+                    fake.tokens[token] = sender
+                    return self._json(200, {"sender": sender, "token": token, "expires_in": 60})
                 if self.path != "/webhooks/rest/webhook":
                     return self._json(404, {"error": "not found"})
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.messages.append(body)
-                sender, text = body["sender"], body["message"]
+                authorization = self.headers.get("Authorization", "")
+                sender = fake.tokens.get(authorization.removeprefix("Bearer "))
+                if sender is None or body.get("sender", sender) != sender:
+                    return self._json(401, {"error": "The conversation token is invalid."})
+                fake.messages.append(dict(body, sender=sender))
+                text = body["message"]
                 intent, actions, replies = fake.script.get(text, ("nlu_fallback", ["action_default_fallback"], []))
                 events = fake._conversation(sender)
                 events.append({"event": "user", "text": text,

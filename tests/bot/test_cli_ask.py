@@ -23,7 +23,7 @@ def test_prints_the_answer_with_follow_up_questions(fake_rasa, capsys):
         "Follow-up questions: How is it staged?; How is it treated?\n"
     )
     assert rasa.messages[0]["message"] == "What is LMS?"
-    assert rasa.messages[0]["sender"].startswith("moderator-")
+    assert rasa.messages[0]["sender"].startswith("rest-")
 
 
 def test_every_question_is_a_new_conversation(fake_rasa, capsys):

@@ -108,3 +108,62 @@ def test_export_keeps_the_words_once_when_entities_overlap(tracker_url, domain, 
     user = next(e for e in story.events if isinstance(e, UserUttered))
     assert user.text == text
     assert [(e["entity"], e["value"]) for e in user.entities] == [("extent", "uterus")]
+
+
+@pytest.fixture
+def deleting_bot(monkeypatch):
+    """A stand-in Rasa server that deletes through DELETE /webhooks/<channel>/conversation when the token is right."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bot.conversation_tokens import ConversationTokens
+
+    secret = "forget-test-secret-0123456789abcdef0123"
+    monkeypatch.setenv("SERVER_SECRET", secret)
+    tokens = ConversationTokens(secret)
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_DELETE(self):  # noqa: N802
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            channel = self.path.split("/")[2]
+            conversation = tokens.conversation_of(token, {"socketio": "ws", "rest": "rest"}[channel])
+            seen.append((self.path, conversation))
+            body = json.dumps({"deleted": conversation == "ws-0123456789abcdef"} if conversation
+                              else {"error": "bad token"}).encode()
+            self.send_response(200 if conversation else 401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_forget_goes_through_the_running_bot_which_holds_the_lock(deleting_bot, tracker_url, capsys):
+    url, seen = deleting_bot
+    assert main(["forget", "ws-0123456789abcdef", "--url", url]) == 0
+    assert seen == [("/webhooks/socketio/conversation", "ws-0123456789abcdef")]
+    assert "through the running bot" in capsys.readouterr().out
+    assert main(["forget", "rest-0123456789abcdef", "--url", url]) == 1
+    assert seen[-1] == ("/webhooks/rest/conversation", "rest-0123456789abcdef")
+
+
+def test_forget_refuses_to_guess_when_the_bot_rejects_the_secret(deleting_bot, tracker_url, monkeypatch, capsys):
+    url, _ = deleting_bot
+    monkeypatch.setenv("SERVER_SECRET", "a-different-secret-0123456789abcdef0123")
+    assert main(["forget", "ws-0123456789abcdef", "--url", url]) == 1
+    assert "SERVER_SECRET" in capsys.readouterr().err
+
+
+def test_forget_without_a_running_bot_deletes_from_the_store(stored, free_url, monkeypatch, capsys):
+    monkeypatch.setenv("SERVER_SECRET", "forget-test-secret-0123456789abcdef0123")
+    assert main(["forget", "patient-7", "--url", free_url]) == 0
+    assert asyncio.run(stored.retrieve("patient-7")) is None

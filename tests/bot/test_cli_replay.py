@@ -56,7 +56,7 @@ def test_matching_stories_pass(fake_rasa, stories_file, capsys):
     # entity annotations are stripped: the bot gets what a patient would type
     assert [m["message"] for m in rasa.messages] == ["hello there", "what stage is my tumor?", "it is grade 3"]
     senders = {m["sender"] for m in rasa.messages}
-    assert len(senders) == 2 and all(s.startswith("replay-") for s in senders)
+    assert len(senders) == 2 and all(s.startswith("rest-") for s in senders)
 
 
 def test_a_different_action_is_reported_with_the_turn_and_the_bot_text(fake_rasa, stories_file, capsys):

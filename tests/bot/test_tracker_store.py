@@ -108,3 +108,89 @@ async def test_logs_hold_no_message_text_or_slot_values(tracker_url, domain, cap
     assert "hello" not in caplog.text
     assert "Hello." not in caplog.text
     assert "'3'" not in caplog.text
+
+
+async def test_deleted_words_cannot_be_read_back_from_the_file(tracker_url, domain):
+    from sqlalchemy.engine import make_url
+
+    from rasa.shared.core.events import UserUttered as Said
+
+    from sqlalchemy import event
+
+    path = make_url(tracker_url).database
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+
+    # Many SQLite builds leave deleted rows in free pages (secure_delete off): be one of them.
+    @event.listens_for(store.engine, "connect")
+    def like_a_default_build(connection, _record):
+        connection.execute("PRAGMA secure_delete=OFF")
+
+    marker = "my-secret-diagnosis-" + "q" * 40
+    tracker = conversation("patient-erase", domain)
+    tracker.update(Said(marker, {"name": "inform", "confidence": 1.0}))
+    await store.save(tracker)
+    for number in range(20):  # neighbours, so the file has pages that stay in use
+        await store.save(conversation(f"other-{number}", domain))
+    with open(path, "rb") as file:
+        assert marker.encode() in file.read()
+
+    assert store.delete_conversation("patient-erase") > 0
+
+    with open(path, "rb") as file:
+        assert marker.encode() not in file.read()
+    assert await store.retrieve("other-3") is not None
+
+
+async def test_retention_runs_while_the_store_is_in_use(tracker_url, domain):
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=30, sweep_every_seconds=0.05)
+    try:
+        await store.save(conversation("recent", domain))
+        # A conversation that went idle long ago, written after the start-up sweep.
+        await store.save(conversation("went-idle", domain, timestamp=time.time() - 31 * DAY))
+        for _ in range(400):
+            if await store.retrieve("went-idle") is None:
+                break
+            time.sleep(0.05)
+        assert await store.retrieve("went-idle") is None
+        assert await store.retrieve("recent") is not None
+    finally:
+        store.stop_sweeping()
+
+
+def test_the_sweep_interval_setting(monkeypatch):
+    from bot.tracker_store import configured_sweep_seconds
+
+    monkeypatch.delenv("RETENTION_SWEEP_MINUTES", raising=False)
+    assert configured_sweep_seconds() == 3600
+    monkeypatch.setenv("RETENTION_SWEEP_MINUTES", "0.5")
+    assert configured_sweep_seconds() == 30
+    monkeypatch.setenv("RETENTION_SWEEP_MINUTES", "never")
+    with pytest.raises(ValueError, match="RETENTION_SWEEP_MINUTES"):
+        configured_sweep_seconds()
+
+
+async def test_a_locked_database_puts_no_patient_text_in_the_logs(tracker_url, domain, caplog):
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.events import UserUttered as Said
+
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+    await store.save(conversation("patient-locked", domain))
+    marker = "my-private-words-about-my-tumour-4711"
+    tracker = conversation("patient-locked", domain)
+    tracker.update(Said(marker, {"name": "inform", "confidence": 1.0}))
+    # Another process holds the write lock.
+    blocker = sqlite3.connect(make_url(tracker_url).database, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await FailSafeTrackerStore(store).save(tracker)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "locked" in caplog.text.lower() or "OperationalError" in caplog.text
+    assert marker not in caplog.text
+    assert "hidden due to hide_parameters" in caplog.text or "[SQL" not in caplog.text

@@ -115,3 +115,20 @@ def test_serves_the_embed_files_for_other_websites(page_url):
 def test_the_send_button_gets_a_word(page_url):
     _, _, script = get(page_url + "/page.js")
     assert 'word.textContent = "Send"' in script
+
+
+def test_a_silent_connection_is_closed(monkeypatch):
+    import socket
+    from urllib.parse import urlsplit
+
+    monkeypatch.setattr(webserver, "SOCKET_TIMEOUT_SECONDS", 0.5)
+    with page_server.running() as url:
+        address = urlsplit(url)
+        with socket.create_connection((address.hostname, address.port), timeout=30) as client:
+            client.sendall(b"GET / HT")  # and then nothing more
+            # The server gives up on the request and closes: recv sees the end (after a 408),
+            # not the client's own 30 s timeout.
+            received = b""
+            while chunk := client.recv(1024):
+                received += chunk
+            assert b"200 OK" not in received

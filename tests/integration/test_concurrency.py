@@ -37,12 +37,13 @@ class Patient:
 
 
 async def converse(session: aiohttp.ClientSession, url: str, patient: Patient,
-                   asked_slot: Dict[str, str]) -> None:
+                   asked_slot: Dict[str, str], headers: Dict[str, str]) -> None:
     """Talks until the bot states a stage; fills patient.stated and patient.transcript."""
     text = patient.opening()
     for _ in range(MAX_TURNS):
         patient.transcript.append(f"patient: {text}")
-        async with session.post(url, json={"sender": patient.sender, "message": text}) as reply:
+        async with session.post(url, json={"sender": patient.sender, "message": text},
+                                headers=headers) as reply:
             assert reply.status == 200, f"HTTP {reply.status} for {patient.sender}"
             messages: List[Dict[str, Any]] = await reply.json()
         patient.transcript += [f"bot: {m.get('text')}" for m in messages]
@@ -79,7 +80,7 @@ async def test_fifty_patients_at_once(bot_stack, sender, tmp_path, monkeypatch):
 
     async def one(session: aiohttp.ClientSession, patient: Patient) -> None:
         async with limit:
-            await converse(session, url, patient, asked_slot)
+            await converse(session, url, patient, asked_slot, bot_stack.auth_headers(patient.sender))
 
     timeout = aiohttp.ClientTimeout(total=180)
     async with aiohttp.ClientSession(timeout=timeout,

@@ -1,0 +1,87 @@
+"""Stopping: no server outlives the launcher, whether its process group gets SIGTERM or it gets SIGKILL."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A launcher whose "servers" are two tiny HTTP servers; it prints their pids once they listen.
+LAUNCHER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from bot.launcher import Service, Stack
+    ports = [int(p) for p in sys.argv[1:3]]
+    stack = Stack(env={"SERVER_SECRET": "s" * 40, "RASA_API_TOKEN": "t"}, log_dir=Path(sys.argv[3]))
+    stack.services = [Service(f"server {port}", port,
+                              [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)])
+                      for port in ports]
+    stack.start(timeout=60)
+    print("PIDS", " ".join(str(s.process.pid) for s in stack.services), flush=True)
+    time.sleep(600)
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has ended; only its parent has not collected it yet.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][0] != "Z"
+
+
+def wait_until_gone(pids, seconds=60.0) -> list:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.2)
+    return [pid for pid in pids if alive(pid)]
+
+
+@pytest.fixture
+def launcher(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(free_port()), str(free_port()),
+                                str(tmp_path)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own group, like `make run` in a shell
+    line = ""
+    for line in process.stdout:
+        if line.startswith("PIDS "):
+            break
+    pids = [int(pid) for pid in line.split()[1:]]
+    assert len(pids) == 2 and all(alive(pid) for pid in pids)
+    yield process, pids
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent death signal is Linux's")
+def test_servers_die_with_a_killed_launcher(launcher):
+    process, pids = launcher
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert wait_until_gone(pids) == [], "servers outlived a SIGKILLed launcher"
+
+
+def test_servers_stop_when_the_launchers_group_gets_sigterm(launcher):
+    process, pids = launcher
+    os.killpg(process.pid, signal.SIGTERM)
+    assert wait_until_gone(pids) == [], "servers outlived a SIGTERM to the launcher's group"
