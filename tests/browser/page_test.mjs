@@ -109,6 +109,9 @@ async function embed(page, size) {
   await page.locator(".rw-conversation-container").waitFor();
   await sendButton(page, size);
   check(/988/.test(await page.locator(".rw-header").innerText()), "the open chat must show the safety line");
+  const title = await page.locator(".rw-header .rw-title").boundingBox();
+  const safety = await page.locator(".rw-header > span").boundingBox();
+  check(title.y + title.height <= safety.y + 1, "the chat's title must not overlap the safety line");
   const chat = await page.locator(".rw-conversation-container").boundingBox();
   check(chat.x >= 0 && chat.x + chat.width <= width + 1, `the open chat is wider than the screen (${chat.width}px)`);
   await waitForBot(page, 0);
