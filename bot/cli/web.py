@@ -1,7 +1,9 @@
-"""Serve the chat page (bot/web/ and the rasa-webchat widget from node_modules).
+"""Serve the chat page (bot/web/ and the rasa-webchat widget from node_modules) and the answer desk.
 
 The page connects to Rasa's socket.io channel at --socket-url (default: RASA_SOCKET_URL or
-http://localhost:5005). Example:  python -m bot web --port 8080
+http://localhost:5005). The moderators' answer desk at /desk reads the knowledge base directly
+and needs no Rasa server; beyond localhost it asks for DESK_TOKEN (README, "The answer desk").
+Example:  python -m bot web --port 8080
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import logging
 
 from bot.cli import CommandError
 
-HELP = "serve the chat page with the web widget"
+HELP = "serve the chat page with the web widget, and the answer desk at /desk"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

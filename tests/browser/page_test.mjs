@@ -51,10 +51,12 @@ async function askByKeyboard(page) {
   step(`answered: ${said.join(" | ").slice(0, 100)}`);
 }
 
-async function sendButton(page) {
+async function sendButton(page, size) {
   const send = page.getByRole("button", { name: "Send message" });
   await send.waitFor();
   check((await send.innerText()).trim() === "Send", "the send button must show the word Send");
+  const box = await send.boundingBox();
+  check(box.x >= 0 && box.x + box.width <= SIZES[size].width, "the send button must be inside the screen");
 }
 
 async function chatPage(page, size) {
@@ -63,7 +65,7 @@ async function chatPage(page, size) {
   check(policy.includes("script-src 'self'") && policy.includes("default-src 'none'"),
     `the chat page's Content-Security-Policy changed: ${policy}`);
   await page.locator(".rw-new-message").waitFor({ timeout: 60000 });
-  await sendButton(page);
+  await sendButton(page, size);
   await waitForBot(page, 0);
   step(`chat page (${size}) connected and greeted`);
 
@@ -105,8 +107,11 @@ async function embed(page, size) {
   await tabTo(page, ".rw-launcher", 40);
   await page.keyboard.press("Enter");
   await page.locator(".rw-conversation-container").waitFor();
-  await sendButton(page);
+  await sendButton(page, size);
   check(/988/.test(await page.locator(".rw-header").innerText()), "the open chat must show the safety line");
+  const title = await page.locator(".rw-header .rw-title").boundingBox();
+  const safety = await page.locator(".rw-header > span").boundingBox();
+  check(title.y + title.height <= safety.y + 1, "the chat's title must not overlap the safety line");
   const chat = await page.locator(".rw-conversation-container").boundingBox();
   check(chat.x >= 0 && chat.x + chat.width <= width + 1, `the open chat is wider than the screen (${chat.width}px)`);
   await waitForBot(page, 0);
