@@ -109,6 +109,7 @@ class Stack:
             if only and service.name not in only:
                 continue
             if port_open(service.port, connect_host(self.host)):
+                self.stop()  # the services this call already started
                 raise RuntimeError(
                     f"Port {service.port} for the {service.name} is already in use. "
                     "Stop whatever runs there (another 'make run'?) and try again.")

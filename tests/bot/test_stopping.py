@@ -85,3 +85,26 @@ def test_servers_stop_when_the_launchers_group_gets_sigterm(launcher):
     process, pids = launcher
     os.killpg(process.pid, signal.SIGTERM)
     assert wait_until_gone(pids) == [], "servers outlived a SIGTERM to the launcher's group"
+
+
+def test_a_taken_port_stops_the_servers_already_started(tmp_path):
+    # Regression: the port-in-use error left the servers started before it running.
+    from bot.launcher import Service, Stack
+
+    first, taken = free_port(), socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    stack = Stack(env={"SERVER_SECRET": "s" * 40, "RASA_API_TOKEN": "t"}, log_dir=tmp_path)
+    stack.services = [Service(f"server {port}", port,
+                              [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)])
+                      for port in (first, taken.getsockname()[1])]
+    try:
+        with pytest.raises(RuntimeError, match="already in use"):
+            stack.start(timeout=60)
+        from bot.launcher import port_open
+
+        assert stack.services[0].process is None  # stopped and collected
+        assert not port_open(first)
+    finally:
+        taken.close()
+        stack.stop()
