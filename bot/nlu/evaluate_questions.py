@@ -44,7 +44,7 @@ TARGETS = {"right_entry": 0.90, "wrong_entry": 0.02, "correct_decline": 0.90, "f
 # What `make test` enforces today: a regression guard a little below the figures measured on
 # 2026-12-01 (docs/nlu_results.md), until the targets above are reached. Raise them as the
 # figures improve; never lower them to let a change through.
-FLOORS = {"right_entry": 0.76, "wrong_entry": 0.05, "correct_decline": 0.92, "form_on_general": 0.01}
+FLOORS = {"right_entry": 0.80, "wrong_entry": 0.045, "correct_decline": 0.92, "form_on_general": 0.01}
 
 
 @dataclass
