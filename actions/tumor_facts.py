@@ -2,8 +2,9 @@
 from typing import Any, Dict, Mapping, Optional
 
 from knowledge import query
+from knowledge.facts import TUMOUR_FACTS
 
-FACT_SLOTS = ("site", "size_cm", "grade", "nodes", "metastasis", "extent")
+FACT_SLOTS = TUMOUR_FACTS
 UNKNOWN = "unknown"
 
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge import query
+from knowledge.facts import FACT_NAMES
 from knowledge.retrieval import settings
 
 ANSWER_ENTRY = "answer_entry"
@@ -27,7 +28,7 @@ ANSWER_GENERAL = "answer_general"
 PERSONALISE = "personalise"
 DECLINE = "decline"
 # Facts that describe one person's tumour; a site alone ("uterine LMS") still asks a general question.
-PERSONAL_FACTS = ("size_cm", "grade", "nodes", "metastasis", "extent")
+PERSONAL_FACTS = FACT_NAMES
 # A general answer is given only when its overview entry is among the router's nearest entries.
 NEAREST_FOR_GENERAL = 2
 

@@ -8,10 +8,8 @@ import sys
 from knowledge import query
 from knowledge.datafiles import DataFileError
 from knowledge.db import database_url, printable_url
-from knowledge.facts import InvalidCase
+from knowledge.facts import CASE_FIELDS, InvalidCase
 from knowledge.loader import build
-
-CASE_FIELDS = ("system", "site", "size_cm", "grade", "nodes", "metastasis", "extent")
 
 
 def main(argv=None) -> int:

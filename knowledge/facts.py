@@ -15,7 +15,12 @@ EXTENTS = (
     "uterus", "adnexa", "pelvic_tissue", "abdominal_one_site", "abdominal_multiple_sites",
     "regional_nodes", "bladder_or_rectum", "distant",
 )
+# The facts of one tumour, under one name each in the NLU entities, the slots and the engine:
+# the site, then the facts that describe the tumour itself (the ones the form asks about).
 FACT_NAMES = ("size_cm", "grade", "nodes", "metastasis", "extent")
+TUMOUR_FACTS = ("site", *FACT_NAMES)
+# A staging case: the staging system and the tumour facts (the command line's and JSON's fields).
+CASE_FIELDS = ("system", *TUMOUR_FACTS)
 MAX_SIZE_CM = 300.0
 
 _YES = {"yes", "true", "y"}

@@ -51,3 +51,14 @@ def test_buttons_send_plain_text_never_intent_payloads():
 def test_the_greeting_says_it_is_an_automated_assistant_not_a_doctor():
     text = DOMAIN["responses"]["utter_greet"][0]["text"]
     assert "automated" in text and "not a doctor" in text
+
+
+def test_the_tumour_facts_have_one_name_in_the_entities_the_slots_and_the_engine():
+    from knowledge.facts import SITES, TUMOUR_FACTS
+
+    assert set(TUMOUR_FACTS) <= set(DOMAIN["slots"]) and set(TUMOUR_FACTS) <= set(DOMAIN["entities"])
+    # The site names the NLU gives (bot/nlu/patterns/site.yml) and the staging vocabulary's are the engine's.
+    patterns = yaml.safe_load((ROOT / "bot" / "nlu" / "patterns" / "site.yml").read_text())
+    vocabulary = yaml.safe_load((ROOT / "knowledge" / "data" / "staging" / "vocabulary.yml").read_text())
+    assert set(patterns["SITE"]) <= set(SITES)
+    assert {site["id"] for site in vocabulary["sites"]} - {"unknown"} == set(SITES)
