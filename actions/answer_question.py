@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tumor_facts import facts_from_slots
+from actions.slots_to_facts import facts_from_slots
 from knowledge import answering
 
 # The tumour question each intent asks; any other question intent asks none.

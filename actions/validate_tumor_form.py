@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.tumor_facts import FACT_SLOTS, UNKNOWN, facts_from_slots, system_from_slots
+from actions.slots_to_facts import FACT_SLOTS, UNKNOWN, facts_from_slots, system_from_slots
 from knowledge import query
 
 

@@ -4,7 +4,7 @@ from typing import Dict, List
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
-from bot.nlu.facts import is_denied, make_fact
+from bot.nlu.fact_record import is_denied, make_fact
 
 
 def read_grades(spans: List[Span]) -> List[Dict]:

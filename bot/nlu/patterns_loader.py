@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 from ruamel.yaml import YAML
 
 PATTERN_DIR = Path(__file__).parent / "patterns"
-RULE_FILES = ("site.yml", "grade.yml", "spread.yml", "extent.yml", "size.yml", "unknown.yml")
+RULE_FILES = ("site.yml", "grade.yml", "stage.yml", "spread.yml", "extent.yml", "size.yml", "unknown.yml")
 
 
 @lru_cache(maxsize=None)

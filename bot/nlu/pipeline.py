@@ -8,7 +8,7 @@ from spacy.language import Language
 import bot.nlu.quantities  # noqa: F401  registers lms_quantities
 from bot.nlu.patterns_loader import span_ruler_patterns
 from bot.nlu.tokenizer import customize_tokenizer
-from bot.nlu.tumor_facts import SPANS_KEY
+from bot.nlu.facts_component import SPANS_KEY
 
 
 def build_nlp() -> Language:

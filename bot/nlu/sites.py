@@ -5,7 +5,7 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from bot.nlu.clauses import Clause
-from bot.nlu.facts import is_denied, make_fact
+from bot.nlu.fact_record import is_denied, make_fact
 from bot.nlu.patterns_loader import load_yaml
 
 SPREAD_WORDS = ("SPREAD", "METS")

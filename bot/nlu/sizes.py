@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Set
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from bot.nlu.facts import is_denied, make_fact
+from bot.nlu.fact_record import is_denied, make_fact
 from bot.nlu.patterns_loader import load_yaml
 
 # spans whose numbers are not bare numbers

@@ -6,7 +6,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.nlu.clauses import Clause, is_list_only
-from bot.nlu.facts import make_fact
+from bot.nlu.fact_record import make_fact
 
 SPREAD_TERMS = ("NODES", "DISTANT", "DISTANT_WEAK", "METS", "ANYWHERE", "GENERIC_NEG", "NODES_CODE", "METS_CODE")
 EXTENT_TERMS = ("EXTENT", "EXTENT_WEAK", "BEYOND_UTERUS", "EXTENT_CONFINED")

@@ -5,7 +5,7 @@ from typing import Dict, List
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
-from bot.nlu.facts import is_denied, make_fact
+from bot.nlu.fact_record import is_denied, make_fact
 from bot.nlu.patterns_loader import load_yaml
 
 _NUMERAL = re.compile(r"^(?P<number>[1-4]|iv|i{1,3}|one|two|three|four)(?P<letter>[abc])?$")
@@ -16,13 +16,13 @@ def normalize_stage(numeral: str) -> str:
     match = _NUMERAL.match(numeral.lower())
     if not match:
         return ""
-    roman = load_yaml("grade.yml")["stage_numerals"][match["number"]]
+    roman = load_yaml("stage.yml")["stage_numerals"][match["number"]]
     return roman + (match["letter"] or "").upper()
 
 
 def read_stages(spans: List[Span]) -> List[Dict]:
     """Return `stated_stage` facts for "stage <numeral>" spans that are not denied."""
-    words = set(load_yaml("grade.yml")["stage_words"])
+    words = set(load_yaml("stage.yml")["stage_words"])
     facts = []
     for span in filter_spans([s for s in spans if s.label_ == "STAGE"]):
         numerals = [t for t in span if _NUMERAL.match(t.lower_)]

@@ -8,7 +8,7 @@ from bot.nlu.sites import read_sites, read_unclear_sites
 from bot.nlu.sizes import read_numbers, read_sizes
 from bot.nlu.spread import read_spread
 from bot.nlu.stages import read_stages
-from bot.nlu.unknowns import read_unknowns
+from bot.nlu.dont_know import read_unknowns
 
 SPANS_KEY = "lms_rules"
 

@@ -4,7 +4,7 @@ from typing import Dict, List
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
-from bot.nlu.facts import make_fact
+from bot.nlu.fact_record import make_fact
 from bot.nlu.patterns_loader import load_yaml
 
 UNKNOWN = "unknown"
