@@ -162,14 +162,14 @@ class ThisBot(Bot):
                 service.command = [sys.executable, "-m", "cProfile", "-o",
                                    str(self.profile_dir / f"{service.name.replace(' ', '_')}.prof"),
                                    *service.command]
-        self.stack.start(only=self.SERVICES)
+        self.stack.start(timeout=READY_TIMEOUT, only=self.SERVICES)
 
     def restart_actions(self, env: Dict[str, str]) -> None:
         """Restarts the action server with these environment variables changed (another knowledge base)."""
         assert self.stack is not None
         self.stack.stop(only=["action server"])
         self.stack.env.update(env)
-        self.stack.start(only=["action server"])
+        self.stack.start(timeout=READY_TIMEOUT, only=["action server"])
 
     def stop(self) -> None:
         """Stops both servers."""

@@ -3,7 +3,7 @@
 Starts this bot (action server and Rasa server, through the project's launcher) and the
 moodbot (created, trained and cached in var/bench/moodbot the first time), sends both the
 same load over REST, alternately, and prints a table with this bot's figures over the
-moodbot's. Every sample goes to results/bench/latency-<time>.json. Takes about ten minutes
+moodbot's. Every sample goes to results/bench/latency-<time>.json. Takes ten minutes or more
 with the default load; --tiny only checks that it all runs.
 
 Ports: this bot's Rasa server on --port-base, the moodbot on --port-base + 1, this bot's
