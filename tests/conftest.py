@@ -142,7 +142,7 @@ class RunningBot:
             if service.process is None or service.process.poll() is not None:
                 self.start(service.name)
 
-    def wait_until_ready(self, timeout: float = 180) -> None:
+    def wait_until_ready(self, timeout: float = 600) -> None:
         """Waits until the Rasa server has loaded the model (its port opens a little earlier)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -191,7 +191,8 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         stack = Stack(model=MODEL, rasa_port=RASA_PORT, action_port=ACTION_PORT,
                       web_port=WEB_PORT, env=env, log_dir=log_dir)
         try:
-            stack.start()
+            # Generous: on a busy 2-core machine Rasa alone took 215 s to load the model.
+            stack.start(timeout=600)
         except RuntimeError as error:
             logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in log_dir.glob("*.log"))
             pytest.fail(f"The bot did not start: {error}\n{logs}")
