@@ -102,20 +102,23 @@ class Client:
         self.bot = bot
         self.session = session
         self.errors = 0
+        # sender -> the token this bot issued for it with its first reply
+        self.tokens: Dict[str, str] = {}
 
     async def send(self, sender: str, text: str) -> float:
         """Sends one message; returns the milliseconds until the whole reply has arrived."""
         started = time.perf_counter()
+        token = self.tokens.get(sender)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.session.post(self.bot.webhook, json={"sender": sender, "message": text},
-                                     **_aiohttp_auth(self.bot.auth(sender))) as reply:
+                                     headers=headers) as reply:
             await reply.read()
             if reply.status != 200:
                 self.errors += 1
+            issued = reply.headers.get("X-Conversation-Token")
+            if self.bot.needs_auth and issued:
+                self.tokens[sender] = issued
         return (time.perf_counter() - started) * 1000
-
-
-def _aiohttp_auth(parts: Dict[str, Dict[str, str]]) -> Dict[str, Any]:
-    return {key: value for key, value in parts.items() if key in ("headers", "params")}
 
 
 def _sender(kind: str) -> str:

@@ -227,59 +227,6 @@ async def erase_conversation(agent: Any, conversation_id: str) -> int:
         return await loop.run_in_executor(None, store.delete_conversation, conversation_id)
 
 
-class _Guarded:
-    """What both guarded channels share: the guarded handler and the domain's responses."""
-
-    _app: Optional[Sanic] = None
-    _file_domain: Any = None
-
-    def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
-        async def handler(message: UserMessage) -> None:
-            await handle_guarded(message, on_new_message, self.response_text)
-
-        return handler
-
-    def _remember_app(self, blueprint: Blueprint) -> None:
-        async def remember(app: Sanic, _loop: Any) -> None:
-            self._app = app
-
-        blueprint.listener("before_server_start")(remember)
-
-    async def erase(self, request: Request, channel: str) -> response.HTTPResponse:
-        """DELETE .../conversation: erases the token's conversation from the store, under Rasa's lock."""
-        conversation_id = self.tokens.conversation_of(bearer_token(request), channel)
-        if conversation_id is None:
-            return _error(401, "The conversation token is invalid or has expired; nothing was deleted.")
-        agent = getattr(self._app.ctx, "agent", None) if self._app else None
-        if agent is None or getattr(agent, "tracker_store", None) is None:
-            return _error(503, "The assistant is still starting. Try again in a minute.")
-        try:
-            deleted = await erase_conversation(agent, conversation_id)
-        except Exception as error:
-            logger.error(f"Erasing a conversation failed with {type(error).__name__}.")
-            return _error(500, "The conversation could not be deleted. Try again in a minute.")
-        logger.info("Erased a conversation at its owner's request.")
-        return response.json({"deleted": deleted > 0})
-
-    def response_text(self, name: str) -> Optional[str]:
-        """Returns the text of a domain response: from the loaded model, else from domain.yml."""
-        agent = getattr(self._app.ctx, "agent", None) if self._app else None
-        domain = getattr(agent, "domain", None)
-        if domain is None or name not in domain.responses:
-            domain = self._domain_file()
-        variations = domain.responses.get(name) or []
-        return variations[0].get("text") if variations else None
-
-    @classmethod
-    def _domain_file(cls) -> Any:
-        # Only when no model is loaded yet (or it is older than the response).
-        if cls._file_domain is None:
-            from rasa.shared.core.domain import Domain
-
-            cls._file_domain = Domain.load(ROOT / "domain.yml")
-        return cls._file_domain
-
-
 def clean_metadata(metadata: Any) -> Dict[str, str]:
     """Returns only the known metadata keys with short string values; everything else is dropped."""
     if isinstance(metadata, str) and len(metadata) <= 1024:

@@ -6,6 +6,7 @@ Only that it runs is checked here, never how fast: timings belong to the benchma
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -44,4 +45,10 @@ def test_the_benchmark_runs_on_a_tiny_load_and_fills_every_row():
     assert len(results["table"]) == len(table)
     assert results["errors"] == {"this bot": 0, "moodbot": 0}
     assert set(results["samples"]) == {"this bot", "moodbot"}
+    # Regression: without the token the channel issues, every message of this bot's long
+    # conversation started a new conversation of one turn. It is one conversation of 4 turns.
+    with sqlite3.connect(ROOT / "var" / "bench" / "run" / "tracker.db") as store:
+        longest = store.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM events "
+                                "WHERE type_name = 'user' GROUP BY sender_id)").fetchone()[0]
+    assert longest >= 4
     written.unlink()
