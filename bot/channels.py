@@ -39,6 +39,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot import ROOT
+from bot.nlu.plain_letters import plain_letters
 from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
 from bot.rate_limits import ChannelLimits
 
@@ -92,7 +93,8 @@ def guard(text: Any) -> Tuple[Optional[str], str]:
         # Far too long whatever the cleaning removes: the regexes never see it.
         return None, TOO_LONG
     text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
-    text = _UNWANTED.sub("", text).strip()
+    # What a reader sees is what the NLU and the crisis keywords get ("kіll" with a Cyrillic і).
+    text = plain_letters(_UNWANTED.sub("", text)).strip()
     reason = OK
     if text.startswith(_INTENT_PREFIX):
         # The bot's own buttons send plain text, so a leading "/" only ever comes from

@@ -14,6 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.forced_intent import force_intent
 from bot.nlu.patterns_loader import load_yaml
+from bot.nlu.plain_letters import plain_letters
 
 KEYWORD_FILE = "crisis_keywords.yml"
 
@@ -32,8 +33,8 @@ class KeywordGroup:
 
 
 def normalize(text: Text) -> Text:
-    """Return lowercase text without apostrophes and with single spaces."""
-    text = re.sub(r"[’'`]", "", text.lower())
+    """Return the plain letters (bot/nlu/plain_letters.py) in lowercase, without apostrophes, with single spaces."""
+    text = re.sub(r"[’'`]", "", plain_letters(text).lower())
     return re.sub(r"\s+", " ", text)
 
 
