@@ -25,7 +25,7 @@ DEFAULT_SITE = "default"
 
 ANSWERS = {"grade": set(GRADES), "extent": set(EXTENTS), "nodes": {"yes", "no"}, "metastasis": {"yes", "no"}}
 REQUIRED_MESSAGES = {
-    "staging": {"stage_single", "stage_single_either", "stage_several", "stage_narrow", "stage_conflict",
+    "staging": {"source_line", "stage_single", "stage_single_either", "stage_several", "stage_narrow", "stage_conflict",
                 "edition_same", "edition_single", "edition_several", "near_cutoff", "on_cutoff"},
     "survival": {"intro", "figure", "figure_match", "stage_one_group", "stage_two_groups",
                  "no_stage", "caveat", "gist_figures"},

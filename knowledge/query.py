@@ -46,8 +46,8 @@ class Answer:
 
     @property
     def source_line(self) -> str:
-        """Return "Source: A; B" for the answer's sources."""
-        return "Source: " + "; ".join(self.sources)
+        """Return the line naming the answer's sources ("Source: A; B", worded in staging/vocabulary.yml)."""
+        return _snapshot().messages["staging.source_line"].format(sources="; ".join(self.sources))
 
 
 def default_system(site: str | None = None) -> str:
