@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
 import subprocess
@@ -229,7 +230,8 @@ def synthetic_entries(count: int, source_id: str, seed: int = 15) -> List[dict]:
 def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str]:
     """Builds a knowledge base `scale` times today's size; returns the action server's environment for it.
 
-    Reused when a copy of the same data with the same number of synthetic entries is already built.
+    Reused when a copy of the same data (same files, same contents) with the same number of
+    synthetic entries is already built; any change to today's data builds it again.
     """
     from knowledge.db import engine_for
     from knowledge.loader import build, ensure_built
@@ -239,7 +241,10 @@ def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str
     copy = out_dir / "data"
     url = f"sqlite:///{out_dir / 'knowledge.db'}"
     marker = out_dir / "built-from.txt"
-    wanted = f"{synthetic} synthetic entries added to {data_dir}\n"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(data_dir)).encode() + b"\0" + path.read_bytes())
+    wanted = f"{synthetic} synthetic entries added to {data_dir} ({digest.hexdigest()})\n"
     if marker.exists() and marker.read_text() == wanted and not ensure_built(url, copy):
         print(f"  knowledge base x{scale}: cached in {_shown(out_dir)}", flush=True)
         return {"KNOWLEDGE_DATA_DIR": str(copy), "KNOWLEDGE_DB_URL": url}

@@ -78,3 +78,17 @@ def test_the_larger_knowledge_base_holds_scale_times_the_entries(tmp_path):
     with engine_for(env["KNOWLEDGE_DB_URL"]).connect() as connection:
         built = connection.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "entry"))
     assert built == 2 * entry_count(DATA_DIR)
+
+
+def test_the_larger_knowledge_base_is_built_again_when_todays_data_changes(tmp_path):
+    # Regression: the cached copy was reused after the data changed, so the action server read
+    # a stale knowledge base (a message added to vocabulary.yml was missing: KeyError).
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    scaled_knowledge(2, data, tmp_path / "kb")
+    vocabulary = data / "staging" / "vocabulary.yml"
+    vocabulary.write_text(vocabulary.read_text().replace("Source: {sources}", "Sources: {sources}"))
+    scaled_knowledge(2, data, tmp_path / "kb")
+    assert "Sources: {sources}" in (tmp_path / "kb" / "data" / "staging" / "vocabulary.yml").read_text()
