@@ -25,7 +25,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
@@ -102,22 +102,24 @@ class Client:
         self.bot = bot
         self.session = session
         self.errors = 0
-        # sender -> the token this bot issued for it with its first reply
-        self.tokens: Dict[str, str] = {}
+        # the benchmark's name for a conversation -> (the id, the token) this bot issued for it
+        # with its first reply
+        self.issued: Dict[str, Tuple[str, str]] = {}
 
     async def send(self, sender: str, text: str) -> float:
         """Sends one message; returns the milliseconds until the whole reply has arrived."""
         started = time.perf_counter()
-        token = self.tokens.get(sender)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.session.post(self.bot.webhook, json={"sender": sender, "message": text},
-                                     headers=headers) as reply:
+        body, headers = {"sender": sender, "message": text}, {}
+        if sender in self.issued:
+            conversation_id, token = self.issued[sender]
+            body["sender"], headers["Authorization"] = conversation_id, f"Bearer {token}"
+        async with self.session.post(self.bot.webhook, json=body, headers=headers) as reply:
             await reply.read()
             if reply.status != 200:
                 self.errors += 1
-            issued = reply.headers.get("X-Conversation-Token")
-            if self.bot.needs_auth and issued:
-                self.tokens[sender] = issued
+            issued = reply.headers.get("X-Conversation-Id"), reply.headers.get("X-Conversation-Token")
+            if self.bot.needs_auth and all(issued):
+                self.issued[sender] = issued
         return (time.perf_counter() - started) * 1000
 
 
