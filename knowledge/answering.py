@@ -101,7 +101,9 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     if question and has_facts and may_personalise:
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:
-        if asked and not points_elsewhere(text, asked):
+        # A stage the care team gave pulls the router towards the staging entries ("my doctor
+        # said it's stage 3, what treatments are there?"): that question is still the tumour question.
+        if asked and (stated_stage or not points_elsewhere(text, asked)):
             return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
         return QuestionPlan(DECLINE, score=score)
     if entry.personalises or (asked and stated_stage):

@@ -65,7 +65,7 @@ class Profile:
 class Conversation:
     """What was said, turn by turn, for a readable failure message."""
 
-    sender: str = field(default_factory=lambda: f"sim-{uuid.uuid4().hex[:10]}")
+    sender: str = field(default_factory=lambda: f"rest-sim-{uuid.uuid4().hex[:10]}")
     turns: List[str] = field(default_factory=list)
 
     def transcript(self) -> str:

@@ -83,3 +83,10 @@ def test_a_treatment_question_about_something_else_is_not_given_the_treatment_ov
     assert answering.points_elsewhere("help paying for cancer treatment", "treatment")
     assert plan("help paying for cancer treatment", "treatment").action != answering.ANSWER_GENERAL
     assert not answering.points_elsewhere("how is leiomyosarcoma treated?", "treatment")
+
+
+def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
+    # Regression: "stage 3" drew the nearest entries to staging, and the question was declined.
+    plan = answering.plan_question("my doctor said its stage 3, what treatments are there?", "treatment",
+                                   {}, "III")
+    assert plan.action == answering.ANSWER_GENERAL and plan.question == "treatment"
