@@ -1,6 +1,6 @@
 """Commands of `python -m bot`, one module each; every module has HELP, configure(parser) and run(args)."""
 
-COMMANDS = ("ask", "faq", "replay", "export", "forget", "web", "run", "bench")
+COMMANDS = ("ask", "faq", "replay", "export", "forget", "web", "run", "cluster", "bench")
 
 
 class CommandError(Exception):
