@@ -16,7 +16,14 @@ Every user message goes through:
    and empty or over-long messages answered at once without calling the model.
 2. The model, as usual.
 3. The silence guard: if the model sent nothing back (the action server is down, say, and
-   Rasa only logs the failure), the user gets `utter_service_unavailable`.
+   Rasa only logs the failure), or the turn failed part way (the conversation store stayed
+   locked), the user gets `utter_service_unavailable`.
+
+Rasa wraps the conversation store in a FailSafeTrackerStore, which on a database error
+carries on with an empty conversation and keeps the turn in memory, where nothing reads it
+again. The channels give that wrapper an error callback that lets the error through
+(`store_errors_fail_the_turn`): the store has already tried again (bot/tracker_store.py),
+so the turn fails and the patient hears that the service is unavailable.
 
 With several Rasa servers, `SOCKETIO_REDIS_URL` (a redis:// URL) makes the socket.io channel
 use python-socketio's `AsyncRedisManager`: a reply emitted to a conversation's room reaches
@@ -39,6 +46,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
@@ -209,11 +217,28 @@ async def handle_guarded(
         return
     except Exception as error:
         # The class only: an exception's message may quote the user's text.
-        logger.error(f"Handling a message failed with {type(error).__name__}.")
+        logger.error(f"Handling a message failed with {type(error).__name__}; "
+                     f"sent the unavailable notice.")
         logger.debug("Handling a message failed.", exc_info=True)
+        # Even after part of an answer: the patient must know the rest is missing.
+        await _reply(message, SERVICE_UNAVAILABLE, response_text)
+        return
     if counting.sent == 0:
         logger.warning("The model sent no reply to a message; sent the unavailable notice.")
         await _reply(message, SERVICE_UNAVAILABLE, response_text)
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def store_errors_fail_the_turn(agent: Any) -> None:
+    """Makes Rasa's FailSafeTrackerStore pass store errors on instead of carrying on from memory."""
+    store = getattr(agent, "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore) and store._on_tracker_store_error is None:
+        # Rasa's own hook (a constructor argument the Agent does not pass); with it, the
+        # wrapper neither logs the error's text nor falls back to its in-memory store.
+        store._on_tracker_store_error = _raise
 
 
 def deleting_store(store: Any) -> Any:
@@ -327,6 +352,9 @@ class _Guarded:
 
     def _guarded(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def handler(message: UserMessage) -> None:
+            # On every message: Rasa makes a new agent when a model is loaded through the API.
+            agent = getattr(self._app.ctx, "agent", None) if self._app else None
+            store_errors_fail_the_turn(agent)
             await handle_guarded(message, on_new_message, self.response_text)
 
         return handler

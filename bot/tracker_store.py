@@ -18,21 +18,29 @@ Rasa's own setting (`SQL_POOL_SIZE`, `SQL_MAX_OVERFLOW`).
 Deleting is real: on SQLite, `PRAGMA secure_delete=ON` overwrites the freed pages and a
 `VACUUM` afterwards rebuilds the file, so deleted words cannot be read back from it.
 
-Logs name counts only, never message text or slot values.
+A locked or briefly unreachable database does not lose a turn: reading and saving a
+conversation are tried again (STORE_ATTEMPTS times, with short pauses) and, if the database
+stays unavailable, fail with `ConversationStoreUnavailable` rather than falling back to
+memory (bot/channels.py then sends the unavailable notice).
+
+Logs name counts and error classes only, never message text or slot values; the engine
+hides a failed statement's bound parameters.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ROOT
@@ -47,6 +55,25 @@ DEFAULT_SWEEP_MINUTES = 60.0
 RETENTION_IN_SERVER_ENV = "RETENTION_IN_RASA_SERVER"
 # Any fixed number, the same in every process: the key of the retention advisory lock.
 RETENTION_ADVISORY_LOCK = 0x1E105  # "LMS"
+# A database that is locked (another writer, a VACUUM) or briefly unreachable: try again
+# after these pauses before giving up. With SQLite each attempt also waits up to
+# SQLITE_BUSY_SECONDS for the lock, so a conversation is given up after about 6 seconds.
+STORE_ATTEMPTS = 4
+RETRY_PAUSES_SECONDS = (0.25, 0.5, 1.0)
+SQLITE_BUSY_SECONDS = 1.0
+# How long reading or saving may take before it is given up (on SQLite; other databases
+# add their own connection timeouts).
+STORE_GIVE_UP_SECONDS = STORE_ATTEMPTS * SQLITE_BUSY_SECONDS + sum(RETRY_PAUSES_SECONDS)
+
+Result = TypeVar("Result")
+
+
+class ConversationStoreUnavailable(Exception):
+    """The conversation store could not be read or written, even after retrying."""
+
+
+def _wait_briefly_for_locks(connection: Any, _record: Any) -> None:
+    connection.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
 
 
 def tracker_store_url() -> URL:
@@ -127,6 +154,11 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         self.engine.hide_parameters = True
         if self.engine.dialect.name == "postgresql":
             self._reconnect_after_restarts()
+        if self._is_sqlite() and "timeout" not in parsed.query:
+            # pysqlite waits 5 s for a lock by default, blocking every conversation meanwhile;
+            # shorter waits with pauses between them (see _retrying) let the others go on.
+            event.listen(self.engine, "connect", _wait_briefly_for_locks)
+            self.engine.dispose()  # the connection Rasa opened to create the table
         self.retention_days = (
             retention_days if retention_days is not None else configured_retention_days()
         )
@@ -157,6 +189,40 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
     def stop_sweeping(self) -> None:
         """Stops the periodic retention (for tests and tools)."""
         self._stop_sweeping.set()
+
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
+        """Returns attempt()'s result, trying again while the database is locked or unreachable."""
+        for number in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return await attempt()
+            except OperationalError as error:
+                # The class only: even with hidden parameters, say nothing of the statement.
+                if number == STORE_ATTEMPTS:
+                    logger.error(f"{what} a conversation failed {number} times with "
+                                 f"{type(error).__name__}; giving up on this turn.")
+                    raise ConversationStoreUnavailable(f"{what} a conversation failed.") from None
+                pause = RETRY_PAUSES_SECONDS[min(number, len(RETRY_PAUSES_SECONDS)) - 1]
+                logger.warning(f"{what} a conversation failed with {type(error).__name__} "
+                               f"(attempt {number} of {STORE_ATTEMPTS}); trying again in {pause} s.")
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def save(self, tracker: Any) -> None:
+        """Stores the conversation's new events, trying again while the database is locked."""
+        # Rasa's save writes in one transaction that a failure rolls back, so a second
+        # attempt writes the same new events once. (It streams events to an event broker
+        # first; none is configured here, so nothing is streamed twice.)
+        await self._retrying("Saving", lambda: super(ProjectSQLTrackerStore, self).save(tracker))
+
+    async def retrieve(self, sender_id: str) -> Any:
+        """Returns the conversation's current session, trying again while the database is locked."""
+        return await self._retrying(
+            "Reading", lambda: super(ProjectSQLTrackerStore, self).retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Any:
+        """Returns the whole conversation, trying again while the database is locked."""
+        return await self._retrying(
+            "Reading", lambda: super(ProjectSQLTrackerStore, self).retrieve_full_tracker(conversation_id))
 
     @staticmethod
     def get_db_url(

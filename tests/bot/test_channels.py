@@ -120,6 +120,9 @@ class FakeModel:
             )
         elif self.behaviour == "fail":
             raise RuntimeError(f"could not handle {message.text}")
+        elif self.behaviour == "reply then fail":
+            await message.output_channel.send_response(message.sender_id, {"text": "the first part"})
+            raise RuntimeError(f"could not finish {message.text}")
 
 
 async def run_guarded(text: Any, model: FakeModel) -> List[Dict[str, Any]]:
@@ -173,6 +176,11 @@ async def test_a_failing_model_gets_the_notice_and_the_log_keeps_the_text_out(
     assert "RuntimeError" in caplog.text
     assert SECRET not in caplog.text
     assert "Traceback" not in json.dumps(messages)
+
+
+async def test_a_turn_that_fails_after_part_of_an_answer_also_gets_the_notice() -> None:
+    messages = await run_guarded("What is LMS?", FakeModel("reply then fail"))
+    assert [m["text"] for m in messages] == ["the first part", domain_text(SERVICE_UNAVAILABLE)]
 
 
 async def test_a_cancelled_message_sends_nothing() -> None:

@@ -1,6 +1,7 @@
 """ProjectSQLTrackerStore: configured from TRACKER_STORE_URL, survives restarts, forgets idle conversations."""
 import logging
 import time
+from types import SimpleNamespace
 
 import pytest
 from rasa.core.tracker_store import TrackerStore
@@ -169,28 +170,83 @@ def test_the_sweep_interval_setting(monkeypatch):
         configured_sweep_seconds()
 
 
-async def test_a_locked_database_puts_no_patient_text_in_the_logs(tracker_url, domain, caplog):
+def lock_the_database(url):
+    """Returns another connection to the SQLite file that holds its exclusive lock (rollback() frees it)."""
     import sqlite3
 
     from sqlalchemy.engine import make_url
 
-    from rasa.core.tracker_store import FailSafeTrackerStore
+    blocker = sqlite3.connect(make_url(url).database, timeout=0, check_same_thread=False)
+    blocker.execute("BEGIN EXCLUSIVE")
+    return blocker
+
+
+PRIVATE_WORDS = "my-private-words-about-my-tumour-4711"
+
+
+def with_private_words(sender, domain):
+    """Returns a tracker whose newest message is PRIVATE_WORDS and whose grade slot is 'G3-private'."""
     from rasa.shared.core.events import UserUttered as Said
+
+    tracker = conversation(sender, domain)
+    tracker.update(Said(PRIVATE_WORDS, {"name": "inform", "confidence": 1.0}))
+    tracker.update(SlotSet("grade", "G3-private"))
+    return tracker
+
+
+async def test_a_save_waits_out_a_locked_database(tracker_url, domain, caplog):
+    import asyncio
 
     store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
     await store.save(conversation("patient-locked", domain))
-    marker = "my-private-words-about-my-tumour-4711"
-    tracker = conversation("patient-locked", domain)
-    tracker.update(Said(marker, {"name": "inform", "confidence": 1.0}))
-    # Another process holds the write lock.
-    blocker = sqlite3.connect(make_url(tracker_url).database, timeout=0)
-    blocker.execute("BEGIN EXCLUSIVE")
+    blocker = lock_the_database(tracker_url)
+    # Released after the first attempt has given up (SQLite's own wait is 1 s).
+    releasing = asyncio.get_running_loop().call_later(1.6, blocker.rollback)
+    try:
+        with caplog.at_level(logging.INFO):
+            await store.save(with_private_words("patient-locked", domain))
+    finally:
+        releasing.cancel()
+        blocker.rollback()
+        blocker.close()
+
+    assert "trying again" in caplog.text  # it really was locked
+    tracker = await store.retrieve("patient-locked")
+    assert tracker.latest_message.text == PRIVATE_WORDS
+    assert tracker.get_slot("grade") == "G3-private"
+    assert PRIVATE_WORDS not in caplog.text and "G3-private" not in caplog.text
+
+
+async def test_a_locked_database_puts_no_patient_text_in_the_logs(tracker_url, domain, caplog):
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot.channels import store_errors_fail_the_turn
+    from bot.tracker_store import ConversationStoreUnavailable
+
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+    await store.save(conversation("patient-locked", domain))
+    # Rasa's agent wraps the store; the channels make the wrapper pass errors on.
+    agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(store))
+    store_errors_fail_the_turn(agent)
+    blocker = lock_the_database(tracker_url)  # and never let go during the turn
     try:
         with caplog.at_level(logging.DEBUG):
-            await FailSafeTrackerStore(store).save(tracker)
+            with pytest.raises(ConversationStoreUnavailable):
+                await agent.tracker_store.save(with_private_words("patient-locked", domain))
+            with pytest.raises(ConversationStoreUnavailable):
+                await agent.tracker_store.retrieve("patient-locked")
     finally:
         blocker.rollback()
         blocker.close()
-    assert "locked" in caplog.text.lower() or "OperationalError" in caplog.text
-    assert marker not in caplog.text
-    assert "hidden due to hide_parameters" in caplog.text or "[SQL" not in caplog.text
+
+    assert "OperationalError" in caplog.text
+    assert PRIVATE_WORDS not in caplog.text and "G3-private" not in caplog.text
+    # Nothing went to the wrapper's in-memory store, where no one would read it again.
+    assert agent.tracker_store._fallback_tracker_store is None
+    tracker = await agent.tracker_store.retrieve("patient-locked")
+    assert tracker is not None and tracker.latest_message.text == "hello"
+
+
+def test_database_errors_hide_their_bound_parameters(tracker_url, domain):
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+    assert store.engine.hide_parameters is True

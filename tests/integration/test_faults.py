@@ -3,6 +3,8 @@
 These tests stop and start servers of the shared stack; conftest.py runs this module last,
 and each test starts again whatever it stopped, even when it fails.
 """
+import sqlite3
+import threading
 import time
 
 import pytest
@@ -54,3 +56,59 @@ def test_a_conversation_resumes_with_its_facts_after_a_rasa_restart(running_agai
     assert bot.response_text("utter_ask_size_cm") not in replies, "the bot forgot the size"
     assert bot.response_text("utter_service_unavailable") not in replies
     assert bot.slot(sender, "size_cm") == 7.0
+
+
+# --- a locked conversation store -------------------------------------------------------------
+
+# Worded as in no other test, so finding it in the logs can only mean this turn logged it.
+LOCKED_DATABASE_MESSAGE = "While the records were busy I was told my tumour measures 6 cm"
+
+
+def lock_the_store(bot):
+    """Returns another connection to the stack's SQLite store that holds its exclusive lock."""
+    from sqlalchemy.engine import make_url
+
+    blocker = sqlite3.connect(make_url(bot.env["TRACKER_STORE_URL"]).database, timeout=30,
+                              check_same_thread=False)
+    blocker.execute("BEGIN EXCLUSIVE")
+    return blocker
+
+
+def test_a_turn_waits_out_a_briefly_locked_database(bot_stack, sender):
+    bot = bot_stack
+    bot.send(sender, "hello")
+    blocker = lock_the_store(bot)
+    # Longer than SQLite's own wait (1 s), shorter than the store's retries (about 6 s).
+    release = threading.Timer(2.5, blocker.rollback)
+    release.start()
+    try:
+        replies = bot.texts(bot.send(sender, LOCKED_DATABASE_MESSAGE))
+    finally:
+        release.cancel()
+        blocker.rollback()
+        blocker.close()
+
+    assert replies and bot.response_text("utter_service_unavailable") not in replies, replies
+    said = [event.get("text") for event in bot.tracker(sender)["events"] if event["event"] == "user"]
+    assert LOCKED_DATABASE_MESSAGE in said, "the turn's events were not saved"
+    time.sleep(1)
+    logs = bot.logs()
+    assert "trying again" in logs, "the database was never locked during the turn"
+    assert LOCKED_DATABASE_MESSAGE not in logs
+
+
+def test_a_database_that_stays_locked_gets_the_unavailable_notice(bot_stack, sender):
+    bot = bot_stack
+    blocker = lock_the_store(bot)
+    try:
+        replies = bot.texts(bot.send(sender, LOCKED_DATABASE_MESSAGE))
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert replies == [bot.response_text("utter_service_unavailable")], replies
+    # Nothing crashed: the next message is answered as usual.
+    replies = bot.texts(bot.send(sender, TOPIC_QUESTION))
+    assert "Source:" in " ".join(replies), replies
+    time.sleep(1)
+    assert LOCKED_DATABASE_MESSAGE not in bot.logs()
