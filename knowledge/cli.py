@@ -78,6 +78,8 @@ def _build(args, parser) -> int:
     print(f"Built the knowledge database at {printable_url(url)}:")
     for table, count in counts.items():
         print(f"  {table}: {count} rows")
+    systems = ", ".join(query.rulebook().systems)
+    print(f"Checked the staging rules ({systems}); the engine reads them from their files.")
     return 0
 
 

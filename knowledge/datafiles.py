@@ -1,6 +1,7 @@
 """Reading and checking the YAML data files; a broken entry raises DataFileError naming file and entry."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -62,7 +63,6 @@ class DataSet:
     """Everything in the data folder, checked."""
 
     sources: list
-    sites: list
     entries: list
     stage_maps: list
     messages: dict
@@ -78,6 +78,18 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
     return digest.hexdigest()
 
 
+def rulebook(data_dir: Path = DATA_DIR) -> RuleBook:
+    """Return the checked staging rules of a data folder, read again only when a staging file changed."""
+    folder = Path(data_dir) / STAGING_DIR
+    return _rulebook_of(folder, fingerprint(folder))
+
+
+@functools.lru_cache(maxsize=8)
+def _rulebook_of(folder: Path, content_hash: str) -> RuleBook:
+    """Return the RuleBook of a staging folder; the content hash makes an edited file a new cache key."""
+    return _read_staging(folder)
+
+
 def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     """Return the checked content of every data file, or raise DataFileError."""
     data_dir = Path(data_dir)
@@ -85,13 +97,13 @@ def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     sources += _read_source_files(sorted((data_dir / SOURCES_DIR).glob("*.yml")), {s["id"] for s in sources})
     known = {s["id"] for s in sources}
     reader = _Reader(known)
-    book, sites = _read_staging(data_dir / STAGING_DIR, known)
-    reader.messages.update({f"staging.{k}": v for k, v in book.messages.items()})
+    book = rulebook(data_dir)
+    _check_sources(data_dir / STAGING_DIR, book, known)
     reader.read_entry_files(sorted((data_dir / ENTRIES_DIR).glob("*.yml")))
     reader.read_treatment(data_dir / "treatment.yml", book)
     reader.read_survival(data_dir / "survival.yml", book)
     reader.read_recurrence(data_dir / "recurrence.yml")
-    return DataSet(sources, sites, reader.entries, reader.stage_maps, reader.messages, book)
+    return DataSet(sources, reader.entries, reader.stage_maps, reader.messages, book)
 
 
 def _load(path: Path) -> dict:
@@ -193,6 +205,13 @@ def _read_sources(path: Path) -> list:
             raise DataFileError(path, parent["id"], "its references are cited: give 'references_citation' "
                                                     "with a {references} placeholder")
     return sources
+
+
+class _AnyId:
+    """Allows every id (the sources a staging system cites are checked against sources.yml later)."""
+
+    def __contains__(self, item) -> bool:
+        return isinstance(item, str)
 
 
 class _Reader:
@@ -347,14 +366,22 @@ class _Reader:
         self.read_messages(path, content, "recurrence")
 
 
-def _read_staging(folder: Path, known_sources: set):
-    """Return the checked RuleBook and site list from the staging folder."""
+def _check_sources(folder: Path, book: RuleBook, known_sources: set) -> None:
+    """Raise unless every source a staging system cites is a known source."""
+    for system in book.systems.values():
+        unknown = [s for s in system.sources if s not in known_sources]
+        if unknown:
+            raise DataFileError(folder / f"{system.id}.yml", system.id, f"'sources' names unknown {unknown[0]!r}")
+
+
+def _read_staging(folder: Path) -> RuleBook:
+    """Return the checked RuleBook from the staging folder."""
     vocabulary_path = folder / VOCABULARY_FILE
     vocabulary = _load(vocabulary_path)
     systems = {}
     for path in sorted(folder.glob("*.yml")):
         if path.name != VOCABULARY_FILE:
-            system = _read_system(path, known_sources)
+            system = _read_system(path)
             if system.id in systems:
                 raise DataFileError(path, system.id, "another file defines the same system id")
             systems[system.id] = system
@@ -362,7 +389,7 @@ def _read_staging(folder: Path, known_sources: set):
         if system.compare_with and system.compare_with not in systems:
             raise DataFileError(folder / f"{system.id}.yml", "compare_with", f"unknown system {system.compare_with!r}")
 
-    sites, seen, defaults = [], set(), {}
+    seen, defaults = set(), {}
     for item in _section(vocabulary_path, vocabulary, "sites"):
         site_id = _id(vocabulary_path, item, seen)
         if site_id not in SITES and site_id != UNKNOWN_SITE:
@@ -370,7 +397,7 @@ def _read_staging(folder: Path, known_sources: set):
         default = item.get("default_system")
         if default not in systems:
             raise DataFileError(vocabulary_path, site_id, f"default_system {default!r} is not a staging system")
-        sites.append({"id": site_id, "label": _text(vocabulary_path, site_id, item, "label"), "default_system": default})
+        _text(vocabulary_path, site_id, item, "label")
         defaults[site_id] = default
     missing = ({*SITES, UNKNOWN_SITE}) - seen
     if missing:
@@ -381,10 +408,10 @@ def _read_staging(folder: Path, known_sources: set):
         raise DataFileError(vocabulary_path, "messages", f"missing templates: {', '.join(sorted(absent))}")
     for key in messages:
         _text(vocabulary_path, key, messages, key)
-    return RuleBook(systems, defaults, dict(messages)), sites
+    return RuleBook(systems, defaults, dict(messages))
 
 
-def _read_system(path: Path, known_sources: set) -> System:
+def _read_system(path: Path) -> System:
     """Return one checked staging system, including full coverage of its rule tables."""
     content = _load(path)
     system_id = _text(path, "id", content, "id")
@@ -429,7 +456,7 @@ def _read_system(path: Path, known_sources: set) -> System:
         short_name=_text(path, system_id, content, "short_name"), year=_year(path, content),
         stages=tuple(stages), ask_order=tuple(ask_order), facts=facts, sites=sites, tables=tables,
         compare_with=content.get("compare_with"), ignored_facts=dict(ignored),
-        sources=tuple(_id_list(path, system_id, content, "sources", known_sources)),
+        sources=tuple(_id_list(path, system_id, content, "sources", _AnyId())),
     )
     given = set()
     for table_name in tables:

@@ -99,7 +99,7 @@ def test_cli_builds_the_database_on_demand(tmp_path):
 def test_build_and_entries_commands(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     built = run(["build"], url)
-    assert built.returncode == 0 and "staging_rules" in built.stdout
+    assert built.returncode == 0 and "knowledge_entries" in built.stdout and "ajcc8" in built.stdout
     again = run(["build"], url)
     assert again.stdout == built.stdout
     listed = run(["entries"], url)
