@@ -3,9 +3,5 @@
 COMMANDS = ("ask", "faq", "replay", "export", "forget", "web", "run", "cluster", "bench")
 
 
-class CommandError(Exception):
-    """An expected failure: the message says what to do, and the command exits with `code`."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+# Every command raises CommandError for an expected failure (style and exit codes: knowledge/command_line.py).
+from knowledge.command_line import CommandError  # noqa: E402,F401
