@@ -148,7 +148,7 @@ test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
 
 test-cluster: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium cluster-servers
 	$(call step,Test 5/5: cluster tests with two Rasa servers behind nginx on PostgreSQL and Redis (about 4 minutes; pytest -m cluster))
-	$(PY) -m pytest -m cluster -q tests/cluster
+	$(PY) -m pytest -m cluster -q -s tests/cluster
 
 # --- maintenance ----------------------------------------------------------------
 

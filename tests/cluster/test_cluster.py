@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
@@ -32,6 +35,9 @@ SLOT_ANSWERS = {"site": "It is in my leg", "size_cm": None, "grade": None, "node
 DOUBLE_SUBMIT = "thank you"
 CLIENT_TIMEOUT = 240
 KILL_AFTER_TURNS = 15
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET_SCRIPT = ROOT / "tests" / "browser" / "widget_test.mjs"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @dataclass
@@ -245,7 +251,9 @@ class WidgetSocket:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        await self.client.disconnect()
+        # Without abort, the client waits for its pending long-poll request, which the server
+        # holds for up to its ping interval (25 s); the tests need not wait for that.
+        await self.client.eio.disconnect(abort=True)
 
     async def say(self, text: str) -> None:
         """Sends one message as the widget does."""
@@ -282,17 +290,29 @@ def test_widgets_through_nginx_stay_on_their_replica_for_every_request(cluster):
     async def one_widget() -> List[str]:
         async with WidgetSocket(cluster.front_url, cluster.front_url) as widget:
             await widget.say("hello")
-            first = await widget.replies()
-            await widget.say("what is leiomyosarcoma?")
-            return first + await widget.replies()
+            return await widget.replies()
 
-    async def six_widgets() -> List[Any]:
-        return await asyncio.gather(*(one_widget() for _ in range(6)), return_exceptions=True)
+    async def four_widgets() -> List[Any]:
+        return await asyncio.gather(*(one_widget() for _ in range(4)), return_exceptions=True)
 
-    outcomes = asyncio.run(six_widgets())
+    outcomes = asyncio.run(four_widgets())
     failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert not failures, failures
-    assert all(len(replies) >= 2 for replies in outcomes)
+    assert all(replies for replies in outcomes)
+
+
+def test_the_widget_in_chromium_through_nginx_gets_every_reply(cluster):
+    # tests/browser/widget_test.mjs, pointed at nginx: the page, the socket.io handshake and
+    # long polling (sticky by cookie), the websocket upgrade, a whole staging conversation,
+    # and a reload that must bring the conversation back from PostgreSQL.
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the browser test"
+    assert (ROOT / "node_modules" / "playwright-core").is_dir(), "run 'npm ci' first"
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run 'apt-get install -y chromium'"
+    env = dict(os.environ, WIDGET_URL=cluster.front_url, CHROMIUM_PATH=CHROMIUM)
+    done = subprocess.run([node, str(WIDGET_SCRIPT)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
 
 
 def conversation_with_facts(cluster) -> Tuple[str, str]:
