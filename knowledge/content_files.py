@@ -52,18 +52,22 @@ class TextModel(BaseModel, extra=Extra.forbid):
         return value
 
 
-class SiteNote(TextModel):
-    """A sentence added to the answers for the sites it names."""
+class SiteText(TextModel):
+    """A text shown for the sites it names."""
 
     @validator("sites")
     def _names_a_site(cls, value):
-        """A note without sites would never be shown."""
+        """A text without sites would never be shown."""
         if not value:
             raise ValueError("must name at least one site")
         return value
 
 
-class TreatmentText(SiteNote):
+class SiteNote(SiteText):
+    """A sentence added to the answers for the sites it names."""
+
+
+class TreatmentText(SiteText):
     """The treatment options of one group (a stage group, overview or recurrent) for its sites."""
 
     group: Id
@@ -115,7 +119,7 @@ class SurvivalFile(BaseModel, extra=Extra.forbid):
     messages: Dict[str, Text]
 
 
-class RecurrenceText(SiteNote):
+class RecurrenceText(SiteText):
     """How often LMS comes back, for the sites it names."""
 
     title: Text
