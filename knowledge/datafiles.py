@@ -1,4 +1,11 @@
-"""Reading and checking the YAML data files; a broken entry raises DataFileError naming file and entry."""
+"""Reading and checking every data file; a broken entry raises DataFileError naming file, entry and problem.
+
+Each file is described by pydantic models (entry_files.py: entries and sources;
+content_files.py: treatment, survival, recurrence; staging.py: the staging rules, read by
+staging_files.py). What no single model can see is checked here, as the short list in
+read_data: ids used once across files, the sources and groups an entry names, and stage
+maps that cover every stage of every staging system.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,19 +13,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.content_files import DEFAULT_SITE, RecurrenceFile, SurvivalFile, TreatmentFile
 from knowledge.entry_files import AreaFileModel, SourceFileModel
-from knowledge.facts import SITES
-from knowledge.staging import UNKNOWN_SITE, RuleBook
+from knowledge.staging import RuleBook
 from knowledge.staging_files import read_rulebook
-from knowledge.yaml_files import DataFileError, load_yaml, parse
+from knowledge.yaml_files import DataFileError, parse
 
 # KNOWLEDGE_DATA_DIR points at another copy of the data (the benchmark's larger knowledge base).
 DATA_DIR = Path(os.environ.get("KNOWLEDGE_DATA_DIR") or Path(__file__).resolve().parent / "data")
 STAGING_DIR = "staging"
 ENTRIES_DIR = "entries"
 SOURCES_DIR = "sources"
-MAX_TEXT_CHARS = 1000
-DEFAULT_SITE = "default"
 
 REQUIRED_MESSAGES = {
     "survival": {"intro", "figure", "figure_match", "stage_one_group", "stage_two_groups",
@@ -26,6 +31,7 @@ REQUIRED_MESSAGES = {
     "recurrence": {"caveat"},
     "treatment": {"unknown_stage"},
 }
+REQUIRED_TREATMENT_GROUPS = ("overview", "recurrent")
 
 
 @dataclass
@@ -69,252 +75,168 @@ def rulebook(data_dir: Path = DATA_DIR) -> RuleBook:
 def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     """Return the checked content of every data file, or raise DataFileError."""
     data_dir = Path(data_dir)
-    sources = _read_sources(data_dir / "sources.yml")
-    sources += _read_source_files(sorted((data_dir / SOURCES_DIR).glob("*.yml")), {s["id"] for s in sources})
-    known = {s["id"] for s in sources}
-    reader = _Reader(known)
+    sources = _read_sources([data_dir / "sources.yml", *sorted((data_dir / SOURCES_DIR).glob("*.yml"))])
     book = rulebook(data_dir)
-    _check_sources(data_dir / STAGING_DIR, book, known)
-    reader.read_entry_files(sorted((data_dir / ENTRIES_DIR).glob("*.yml")))
-    reader.read_treatment(data_dir / "treatment.yml", book)
-    reader.read_survival(data_dir / "survival.yml", book)
-    reader.read_recurrence(data_dir / "recurrence.yml")
-    return DataSet(sources, reader.entries, reader.stage_maps, reader.messages, book)
+    data = DataSet([source.dict() for source in sources], [], [], {}, book)
+    known = {source.id for source in sources}
+    for system in book.systems.values():
+        _check_known(data_dir / STAGING_DIR / f"{system.id}.yml", system.id, "sources", system.sources, known)
+    _read_entry_files(data, sorted((data_dir / ENTRIES_DIR).glob("*.yml")), known)
+    _read_treatment(data, data_dir / "treatment.yml", known)
+    _read_survival(data, data_dir / "survival.yml", known)
+    _read_recurrence(data, data_dir / "recurrence.yml", known)
+    return data
 
 
-def _section(path, content: dict, key: str, kind=list):
-    """Return a required top-level section of the expected type."""
-    value = content.get(key)
-    if not isinstance(value, kind) or not value:
-        raise DataFileError(path, key, f"section '{key}' is missing or empty")
-    return value
-
-
-def _text(path, entry_id, item: dict, key: str, required=True) -> str | None:
-    """Return a non-empty string field of an entry."""
-    value = item.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise DataFileError(path, entry_id, f"'{key}' must be non-empty text")
-    return value.strip()
-
-
-def _id(path, item, seen: set) -> str:
-    """Return an entry's id, checking it is present and unique in its list."""
-    entry_id = item.get("id") if isinstance(item, dict) else None
-    if not isinstance(entry_id, str) or not entry_id:
-        raise DataFileError(path, "(no id)", f"every entry needs an 'id'; got {item!r}")
-    if entry_id in seen:
-        raise DataFileError(path, entry_id, "id is used twice")
-    seen.add(entry_id)
-    return entry_id
-
-
-def _id_list(path, entry_id, item: dict, key: str, allowed, required=True) -> list:
-    """Return a list field whose items must all be among the allowed values."""
-    value = item.get(key)
-    if value is None and not required:
-        return []
-    if not isinstance(value, list) or (required and not value):
-        raise DataFileError(path, entry_id, f"'{key}' must be a non-empty list")
-    for name in value:
-        if name not in allowed:
-            raise DataFileError(path, entry_id, f"'{key}' names unknown {name!r}")
-    return list(value)
-
-
-def _read_source_files(paths, known: set) -> list:
-    """Return the sources of the extra source files (schema: knowledge.entry_files.SourceFileModel)."""
-    rows = []
+def _read_sources(paths) -> list:
+    """Return every source, each id defined once; a numbered reference must name a source citing it."""
+    sources, where = [], {}
     for path in paths:
         for source in parse(path, SourceFileModel).sources:
-            if source.id in known:
-                raise DataFileError(path, source.id, "this source id is already defined in another file")
-            known.add(source.id)
-            rows.append(source.dict())
-    return rows
-
-
-def _read_sources(path: Path) -> list:
-    """Return the checked source list."""
-    sources, seen = [], set()
-    for item in _section(path, load_yaml(path), "sources"):
-        source_id = _id(path, item, seen)
-        row = {"id": source_id}
-        for key in ("citation", "title", "publisher", "date"):
-            row[key] = _text(path, source_id, item, key)
-        for key in ("years", "cites", "part_of", "reference", "references_citation"):
-            row[key] = _text(path, source_id, item, key, required=False)
-        if (row["part_of"] is None) != (row["reference"] is None):
-            raise DataFileError(path, source_id, "give both 'part_of' and 'reference', or neither")
-        sources.append(row)
-    parents = {row["id"]: row for row in sources}
-    for row in sources:
-        parent = parents.get(row["part_of"]) if row["part_of"] is not None else None
-        if row["part_of"] is not None and parent is None:
-            raise DataFileError(path, row["id"], f"'part_of' names unknown source {row['part_of']!r}")
-        if parent is not None and "{references}" not in (parent["references_citation"] or ""):
-            raise DataFileError(path, parent["id"], "its references are cited: give 'references_citation' "
-                                                    "with a {references} placeholder")
+            if source.id in where:
+                raise DataFileError(path, source.id, f"this source id is already defined (in {where[source.id].name})")
+            where[source.id] = path
+            sources.append(source)
+    by_id = {source.id: source for source in sources}
+    for source in sources:
+        if source.part_of is None:
+            continue
+        parent = by_id.get(source.part_of)
+        if parent is None:
+            raise DataFileError(where[source.id], source.id, f"'part_of' names unknown source {source.part_of!r}")
+        if "{references}" not in (parent.references_citation or ""):
+            raise DataFileError(where[parent.id], parent.id, "its references are cited: give 'references_citation' "
+                                                             "with a {references} placeholder")
     return sources
 
 
-class _Reader:
-    """Collects checked content entries, stage maps and messages across the content files."""
-
-    def __init__(self, known_sources: set):
-        self.known_sources = known_sources
-        self.entries: list = []
-        self.stage_maps: list = []
-        self.messages: dict = {}
-
-    def entry(self, path, kind, item, seen, *, title=True, years=False, sites=False, **attrs) -> EntryData:
-        """Return one checked entry (id, text, sources, and the optional fields asked for)."""
-        entry_id = _id(path, item, seen)
-        text = _text(path, entry_id, item, "text")
-        if len(text) > MAX_TEXT_CHARS:
-            raise DataFileError(path, entry_id, f"text is {len(text)} characters; "
-                                                f"keep it under {MAX_TEXT_CHARS} for a chat bubble")
-        entry = EntryData(
-            kind=kind, id=entry_id, text=text,
-            sources=_id_list(path, entry_id, item, "sources", self.known_sources),
-            title=_text(path, entry_id, item, "title") if title else None,
-            years=_text(path, entry_id, item, "years") if years else None,
-            attrs=dict(attrs),
-        )
-        if sites:
-            entry.attrs["sites"] = _id_list(path, entry_id, item, "sites", {*SITES, UNKNOWN_SITE, DEFAULT_SITE},
-                                            required=sites != "optional")
-        self.entries.append(entry)
-        return entry
-
-    def read_messages(self, path, content, prefix: str):
-        """Store a file's message templates under prefix.<id>, checking the required ones exist."""
-        messages = _section(path, content, "messages", dict)
-        missing = REQUIRED_MESSAGES[prefix] - set(messages)
-        if missing:
-            raise DataFileError(path, "messages", f"missing templates: {', '.join(sorted(missing))}")
-        for key in messages:
-            self.messages[f"{prefix}.{key}"] = _text(path, key, messages, key)
-
-    def read_stage_map(self, path, content, purpose, book: RuleBook, check_target):
-        """Store a stage -> target map that must cover every stage of every system."""
-        mapping = _section(path, content, "stage_groups", dict)
-        for system_id, system in book.systems.items():
-            stages = mapping.get(system_id)
-            if not isinstance(stages, dict):
-                raise DataFileError(path, f"stage_groups.{system_id}", "missing for this staging system")
-            for stage in system.stages:
-                if stage not in stages:
-                    raise DataFileError(path, f"stage_groups.{system_id}", f"stage {stage} is not mapped")
-            for stage, target in stages.items():
-                if stage not in system.stages:
-                    raise DataFileError(path, f"stage_groups.{system_id}", f"{stage} is not a stage of {system_id}")
-                check_target(f"stage_groups.{system_id}.{stage}", target)
-                self.stage_maps.append((purpose, system_id, stage, target))
-
-    def read_entry_files(self, paths):
-        """Read the question-and-answer entries, one file per area (schema: knowledge.entry_files)."""
-        seen_ids, seen_areas = set(), set()
-        for path in paths:
-            area = parse(path, AreaFileModel)
-            if area.area in seen_areas:
-                raise DataFileError(path, area.area, "another file already holds this area")
-            seen_areas.add(area.area)
-            for entry in area.entries:
-                if entry.id in seen_ids:
-                    raise DataFileError(path, entry.id, "id is used by another entry")
-                seen_ids.add(entry.id)
-                unknown = [s for s in entry.sources if s not in self.known_sources]
-                if unknown:
-                    raise DataFileError(path, entry.id, f"unknown source(s): {', '.join(unknown)}")
-                self.entries.append(EntryData(
-                    kind="entry", id=entry.id, title=entry.question, text=entry.answer, sources=entry.sources,
-                    attrs={"area": area.area, "area_title": area.title, "examples": entry.examples,
-                           "reviewed": entry.reviewed.isoformat(), "covered": entry.covered, "safety": area.safety, "names": entry.names,
-                           "personalises": entry.personalises}))
-        if not seen_ids:
-            raise DataFileError(ENTRIES_DIR, "(folder)", "no entry files found")
-
-    def read_treatment(self, path, book):
-        """Read treatment.yml: texts per group and site, notes per site, and the stage map."""
-        content = load_yaml(path)
-        seen, groups = set(), {}
-        for item in _section(path, content, "entries"):
-            group = item.get("group") if isinstance(item, dict) else None
-            entry = self.entry(path, "treatment", item, seen, sites=True, group=group)
-            if not isinstance(group, str) or not group:
-                raise DataFileError(path, entry.id, "'group' must be a treatment group name")
-            groups.setdefault(group, []).extend(entry.attrs["sites"])
-        for group, sites in groups.items():
-            if DEFAULT_SITE not in sites:
-                raise DataFileError(path, group, "each group needs one entry with sites: [default]")
-        for item in content.get("site_notes") or []:
-            self.entry(path, "treatment_note", item, seen, title=False, sites=True)
-
-        def check(where, target):
-            """Raise unless the target is a treatment group defined above."""
-            if target not in groups:
-                raise DataFileError(path, where, f"unknown treatment group {target!r}")
-        self.read_stage_map(path, content, "treatment", book, check)
-        for group in ("overview", "recurrent"):
-            if group not in groups:
-                raise DataFileError(path, group, f"a '{group}' entry is required")
-        self.read_messages(path, content, "treatment")
-
-    def read_survival(self, path, book):
-        """Read survival.yml: SEER groups, figure tables, notes per site and the stage map."""
-        content = load_yaml(path)
-        group_ids, seen = [], set()
-        for item in _section(path, content, "groups"):
-            group_id = _id(path, item, seen)
-            self.messages[f"survival.group.{group_id}"] = _text(path, group_id, item, "label")
-            group_ids.append(group_id)
-        has_default = False
-        for item in _section(path, content, "tables"):
-            table_id = item.get("id") if isinstance(item, dict) else None
-            figures = item.get("figures") if isinstance(item, dict) else None
-            if not isinstance(figures, dict) or list(figures) != group_ids:
-                raise DataFileError(path, table_id, f"'figures' must give {', '.join(group_ids)} in that order")
-            for group, percent in figures.items():
-                if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
-                    raise DataFileError(path, table_id, f"figure for {group} must be a percentage")
-            entry = self.entry(path, "survival", item, seen, years=True, sites="optional",
-                               figures=figures, attribution=_text(path, table_id, item, "attribution"),
-                               measure=_text(path, table_id, item, "measure"))
-            has_default = has_default or DEFAULT_SITE in entry.attrs["sites"]
-        if not has_default:
-            raise DataFileError(path, "tables", "one table needs sites: [default]")
-        tables = {e.id for e in self.entries if e.kind == "survival"}
-        for item in content.get("site_notes") or []:
-            entry = self.entry(path, "survival_note", item, seen, title=False, sites=True)
-            try:
-                entry.text.format(**{t: "" for t in tables})
-            except (KeyError, IndexError, ValueError) as error:
-                raise DataFileError(path, entry.id, f"text may only use {{table id}} placeholders: {error}") from None
-
-        def check(where, target):
-            """Raise unless the target lists SEER groups defined above."""
-            if not isinstance(target, list) or not target or not set(target) <= set(group_ids):
-                raise DataFileError(path, where, f"must list SEER groups from {', '.join(group_ids)}")
-        self.read_stage_map(path, content, "survival", book, check)
-        self.read_messages(path, content, "survival")
-
-    def read_recurrence(self, path):
-        """Read recurrence.yml."""
-        content = load_yaml(path)
-        seen = set()
-        entries = [self.entry(path, "recurrence", item, seen, years=True, sites=True)
-                   for item in _section(path, content, "entries")]
-        if not any(DEFAULT_SITE in e.attrs["sites"] for e in entries):
-            raise DataFileError(path, "entries", "one entry needs sites: [default]")
-        self.read_messages(path, content, "recurrence")
+def _read_entry_files(data: DataSet, paths, known: set) -> None:
+    """Add the question-and-answer entries, one file per area."""
+    seen_ids, seen_areas = set(), set()
+    for path in paths:
+        area = parse(path, AreaFileModel)
+        if area.area in seen_areas:
+            raise DataFileError(path, area.area, "another file already holds this area")
+        seen_areas.add(area.area)
+        for entry in area.entries:
+            if entry.id in seen_ids:
+                raise DataFileError(path, entry.id, "id is used by another entry")
+            seen_ids.add(entry.id)
+            unknown = [s for s in entry.sources if s not in known]
+            if unknown:
+                raise DataFileError(path, entry.id, f"unknown source(s): {', '.join(unknown)}")
+            data.entries.append(EntryData(
+                kind="entry", id=entry.id, title=entry.question, text=entry.answer, sources=entry.sources,
+                attrs={"area": area.area, "area_title": area.title, "examples": entry.examples,
+                       "reviewed": entry.reviewed.isoformat(), "covered": entry.covered, "safety": area.safety,
+                       "names": entry.names, "personalises": entry.personalises}))
+    if not seen_ids:
+        raise DataFileError(ENTRIES_DIR, "(folder)", "no entry files found")
 
 
-def _check_sources(folder: Path, book: RuleBook, known_sources: set) -> None:
-    """Raise unless every source a staging system cites is a known source."""
-    for system in book.systems.values():
-        unknown = [s for s in system.sources if s not in known_sources]
-        if unknown:
-            raise DataFileError(folder / f"{system.id}.yml", system.id, f"'sources' names unknown {unknown[0]!r}")
+def _read_treatment(data: DataSet, path: Path, known: set) -> None:
+    """Add treatment.yml: a text per group and site, notes per site, the stage map and messages."""
+    content = parse(path, TreatmentFile)
+    _check_unique_ids(path, [*content.entries, *content.site_notes])
+    groups: dict = {}
+    for item in content.entries:
+        _add_text(data, path, "treatment", item, known, title=item.title, group=item.group, sites=item.sites)
+        groups.setdefault(item.group, []).extend(item.sites)
+    for group, sites in groups.items():
+        if DEFAULT_SITE not in sites:
+            raise DataFileError(path, group, "each group needs one entry with sites: [default]")
+    for group in REQUIRED_TREATMENT_GROUPS:
+        if group not in groups:
+            raise DataFileError(path, group, f"a '{group}' entry is required")
+    for note in content.site_notes:
+        _add_text(data, path, "treatment_note", note, known, sites=note.sites)
+    _add_stage_map(data, path, "treatment", content.stage_groups,
+                   lambda target: None if target in groups else f"unknown treatment group {target!r}")
+    _add_messages(data, path, "treatment", content.messages)
+
+
+def _read_survival(data: DataSet, path: Path, known: set) -> None:
+    """Add survival.yml: SEER groups, figure tables, notes per site, the stage map and messages."""
+    content = parse(path, SurvivalFile)
+    group_ids = [group.id for group in content.groups]
+    _check_unique_ids(path, content.groups)
+    _check_unique_ids(path, [*content.tables, *content.site_notes])
+    for group in content.groups:
+        data.messages[f"survival.group.{group.id}"] = group.label
+    for table in content.tables:
+        if list(table.figures) != group_ids:
+            raise DataFileError(path, table.id, f"'figures' must give {', '.join(group_ids)} in that order")
+        _add_text(data, path, "survival", table, known, title=table.title, years=table.years,
+                  figures=table.figures, attribution=table.attribution, measure=table.measure, sites=table.sites)
+    if not any(DEFAULT_SITE in table.sites for table in content.tables):
+        raise DataFileError(path, "tables", "one table needs sites: [default]")
+    for note in content.site_notes:
+        try:
+            note.text.format(**{table.id: "" for table in content.tables})
+        except (KeyError, IndexError, ValueError) as error:
+            raise DataFileError(path, note.id, f"text may only use {{table id}} placeholders: {error}") from None
+        _add_text(data, path, "survival_note", note, known, sites=note.sites)
+    _add_stage_map(data, path, "survival", content.stage_groups, lambda target: None if target and set(
+        target) <= set(group_ids) else f"must list SEER groups from {', '.join(group_ids)}")
+    _add_messages(data, path, "survival", content.messages)
+
+
+def _read_recurrence(data: DataSet, path: Path, known: set) -> None:
+    """Add recurrence.yml: a text per site and messages."""
+    content = parse(path, RecurrenceFile)
+    _check_unique_ids(path, content.entries)
+    for item in content.entries:
+        _add_text(data, path, "recurrence", item, known, title=item.title, years=item.years, sites=item.sites)
+    if not any(DEFAULT_SITE in item.sites for item in content.entries):
+        raise DataFileError(path, "entries", "one entry needs sites: [default]")
+    _add_messages(data, path, "recurrence", content.messages)
+
+
+def _add_text(data: DataSet, path: Path, kind: str, item, known: set, title=None, years=None, **attrs) -> None:
+    """Add one text of a content file, after checking the sources it names."""
+    _check_known(path, item.id, "sources", item.sources, known)
+    data.entries.append(EntryData(kind=kind, id=item.id, text=item.text, sources=list(item.sources),
+                                  title=title, years=years, attrs=attrs))
+
+
+def _add_stage_map(data: DataSet, path: Path, purpose: str, mapping: dict, problem_of_target) -> None:
+    """Add a stage -> target map, which must cover every stage of every staging system."""
+    for system_id, system in data.rulebook.systems.items():
+        where = f"stage_groups.{system_id}"
+        stages = mapping.get(system_id)
+        if stages is None:
+            raise DataFileError(path, where, "missing for this staging system")
+        for stage in system.stages:
+            if stage not in stages:
+                raise DataFileError(path, where, f"stage {stage} is not mapped")
+        for stage, target in stages.items():
+            if stage not in system.stages:
+                raise DataFileError(path, where, f"{stage} is not a stage of {system_id}")
+            problem = problem_of_target(target)
+            if problem:
+                raise DataFileError(path, f"{where}.{stage}", problem)
+            data.stage_maps.append((purpose, system_id, stage, target))
+
+
+def _add_messages(data: DataSet, path: Path, prefix: str, messages: dict) -> None:
+    """Add a file's message templates as prefix.<id>, after checking the required ones are there."""
+    missing = REQUIRED_MESSAGES[prefix] - set(messages)
+    if missing:
+        raise DataFileError(path, "messages", f"missing templates: {', '.join(sorted(missing))}")
+    data.messages.update({f"{prefix}.{key}": text for key, text in messages.items()})
+
+
+def _check_unique_ids(path: Path, items) -> None:
+    """Raise when two items of one file share an id."""
+    seen = set()
+    for item in items:
+        if item.id in seen:
+            raise DataFileError(path, item.id, "id is used twice")
+        seen.add(item.id)
+
+
+def _check_known(path: Path, entry_id: str, key: str, names, known: set) -> None:
+    """Raise when a list names something that is not defined."""
+    for name in names:
+        if name not in known:
+            raise DataFileError(path, entry_id, f"'{key}' names unknown {name!r}")

@@ -10,15 +10,15 @@ import datetime
 import re
 from typing import List, Optional
 
-from pydantic import BaseModel, Extra, constr, validator
+from pydantic import BaseModel, Extra, constr, root_validator, validator
+
+from knowledge.yaml_files import Id
 
 MAX_ANSWER_WORDS = 130
 MIN_EXAMPLES = 3
 # Entries whose answer is rendered by the engine for a tumour question (treatment by stage,
 # survival tables, recurrence by site, staging); their "answer" is what the FAQ shows.
 TUMOR_QUESTIONS = ("stage", "treatment", "survival", "recurrence")
-
-Id = constr(regex=r"^[a-z][a-z0-9_]*$", max_length=64)
 
 
 class EntryModel(BaseModel, extra=Extra.forbid):
@@ -105,8 +105,15 @@ class SourceModel(BaseModel, extra=Extra.forbid):
         """Years and dates may be written as bare numbers in YAML."""
         return None if value is None else str(value)
 
+    @root_validator(skip_on_failure=True)
+    def _reference_of_a_source(cls, values):
+        """A numbered reference names both the source it is part of and its number."""
+        if (values["part_of"] is None) != (values["reference"] is None):
+            raise ValueError("give both 'part_of' and 'reference', or neither")
+        return values
+
 
 class SourceFileModel(BaseModel, extra=Extra.forbid):
-    """A file of sources."""
+    """A file of sources (sources.yml, sources/*.yml)."""
 
     sources: List[SourceModel]

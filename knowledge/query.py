@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import staging
 from knowledge import datafiles
-from knowledge.datafiles import DEFAULT_SITE
+from knowledge.content_files import DEFAULT_SITE
 from knowledge.db import database_url, engine_for
 from knowledge.facts import (
     FACT_NAMES, InvalidCase, check_case, check_extent, check_grade, check_site, check_size,

@@ -23,6 +23,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from pydantic import BaseModel, Extra, PositiveFloat, conint, constr, root_validator, validator
 
 from knowledge.facts import Case, InvalidCase
+from knowledge.yaml_files import Id, Text
 
 # A size this close to a cut-off (2 inches is 5.08 cm; "about 5 cm" may be 4.9 or 5.1 on
 # the report) gets a note with the stage on the other side, rather than silent precision.
@@ -31,8 +32,6 @@ NEAR_CUTOFF_CM = 0.25
 UNKNOWN_SITE = "unknown"
 
 
-Id = constr(regex=r"^[a-z][a-z0-9_]*$", max_length=64)
-Text = constr(strip_whitespace=True, min_length=1)
 Code = constr(strip_whitespace=True, min_length=1, max_length=32)
 
 

@@ -1,10 +1,18 @@
-"""Reading one YAML data file into its pydantic model; a problem raises DataFileError naming file, entry and problem."""
+"""Reading one YAML data file into its pydantic model; a problem raises DataFileError naming file, entry and problem.
+
+Also the field types every data file shares.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import ValidationError, constr
+
+# An id: snake_case, as entries, sources, rules, systems and groups are named.
+Id = constr(regex=r"^[a-z][a-z0-9_]*$", max_length=64)
+# A text a person reads: not empty, surrounding space dropped.
+Text = constr(strip_whitespace=True, min_length=1)
 
 
 class DataFileError(ValueError):

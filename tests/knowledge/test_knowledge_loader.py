@@ -83,6 +83,13 @@ def test_shipped_data_is_valid():
     ("staging/figo2009.yml", lambda c: c["sites"].pop("head_neck"), "sites.head_neck", "site"),
     ("staging/ajcc8.yml", lambda c: c["facts"]["size_cm"]["bins"][1].update(up_to_cm=4), "facts.size_cm.T2",
      "rising"),
+    ("staging/ajcc7.yml", lambda c: c["sites"]["uterus"].update(table="all_sites"), "sites.uterus", "exactly one"),
+    ("staging/ajcc7.yml", lambda c: c.update(colour="red"), "colour", "extra fields not permitted"),
+    ("staging/vocabulary.yml", lambda c: c["messages"].pop("stage_single"), "messages", "stage_single"),
+    ("treatment.yml", lambda c: c["entries"][0].update(sites=["moon"]), "overview", "moon"),
+    ("treatment.yml", lambda c: c["stage_groups"]["ajcc7"].update(IA="stage_x"), "stage_groups.ajcc7.IA", "stage_x"),
+    ("survival.yml", lambda c: c["tables"][0]["figures"].pop("regional"), "soft_tissue_sarcoma", "in that order"),
+    ("sources/support.yml", lambda c: c["sources"][0].update(id="lms_article"), "lms_article", "already defined"),
 ])
 def test_broken_entry_names_file_and_entry(data_copy, filename, change, entry, problem):
     edit(data_copy / filename, change)
