@@ -1,6 +1,7 @@
 # LMS information assistant: two commands for a newcomer.
 #   make run    set up what is missing, build the knowledge base, train if needed, start the bot
 #   make test   set up what is missing, then run every test (cheapest failure first)
+#   make run-cluster   the same bot as several Rasa and action servers on PostgreSQL, Redis and nginx
 #
 # Every step below is idempotent: a second run only redoes what changed.
 
@@ -29,11 +30,14 @@ KNOWLEDGE_INPUTS := $(shell find knowledge -type f \( -name '*.yml' -o -name '*.
 # Commas would split the call's argument: step texts use none.
 step = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup run test lint db train validate test-unit test-stories test-integration lock clean
+.PHONY: help setup run test lint db train validate test-unit test-stories test-integration lock clean \
+        run-cluster test-cluster cluster-servers
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed and start the bot"
 	@echo "            (action server :5055, Rasa server :5005, widget page :8080)"
+	@echo "make run-cluster  the same bot as a cluster: PostgreSQL, Redis, nginx, 3 Rasa and 2 action servers"
+	@echo "            (page and chat on :7080; sizes and ports: README, Running several servers)"
 	@echo "make test   set up and run every test (make lint: ruff only)"
 	@echo "make clean  remove the virtualenv, node modules, models and local databases"
 
@@ -71,6 +75,15 @@ $(STAMPS)/chromium:
 	@chromium --version
 	@touch $@
 
+# PostgreSQL, Redis and nginx for the cluster, checked every time (the check takes no time).
+cluster-servers:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null \
+	    || ! { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null; then \
+	  printf '\n\033[1m==> %s\033[0m\n' "Debian postgresql and redis-server and nginx for the cluster"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx >/dev/null; \
+	  else echo "PostgreSQL, Redis or nginx is missing: run 'sudo apt-get install postgresql redis-server nginx'"; exit 1; fi; \
+	fi
+
 # --- knowledge base and model -------------------------------------------------
 
 db: $(STAMPS)/knowledge
@@ -99,9 +112,14 @@ run: setup db train
 	$(call step,Starting the action server on :5055 and the Rasa server on :5005 and the widget page on :8080 (Ctrl-C stops all))
 	$(PY) -m bot run --model $(MODEL)
 
+# Sizes and ports: CLUSTER_RASA_SERVERS, CLUSTER_ACTION_SERVERS, CLUSTER_PORT_BASE (README).
+run-cluster: setup db train cluster-servers
+	$(call step,Starting PostgreSQL and Redis and the action servers and Rasa servers and the page behind nginx (Ctrl-C stops all))
+	$(PY) -m bot cluster --model $(MODEL)
+
 # --- test -----------------------------------------------------------------------
 
-test: setup lint db test-unit validate train test-stories test-integration
+test: setup lint db test-unit validate train test-stories test-integration test-cluster
 	$(call step,All tests passed)
 
 lint: $(STAMPS)/python
@@ -109,24 +127,28 @@ lint: $(STAMPS)/python
 	$(VENV)/bin/ruff check .
 
 test-unit: $(STAMPS)/python
-	$(call step,Test 1/4: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))
-	$(PY) -m pytest -m "not servers and not browser and not model" -q
+	$(call step,Test 1/5: unit tests of the knowledge base and the NLU extractor and actions and tools (pytest))
+	$(PY) -m pytest -m "not servers and not browser and not model and not cluster" -q
 
 validate: $(STAMPS)/python $(KNOWLEDGE_QUESTIONS)
-	$(call step,Test 2/4: checking training data and domain (rasa data validate --fail-on-warnings))
+	$(call step,Test 2/5: checking training data and domain (rasa data validate --fail-on-warnings))
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 	$(call step,Checking that no sentence is copied from the reference articles)
 	@if [ -f ../shared/tools/check_verbatim.py ]; then $(PY) ../shared/tools/check_verbatim.py . ; \
 	 else echo "(../shared/tools/check_verbatim.py not present here; skipped)"; fi
 
 test-stories: $(MODEL)
-	$(call step,Test 3/4: end-to-end test stories (rasa test --fail-on-prediction-errors))
+	$(call step,Test 3/5: end-to-end test stories (rasa test --fail-on-prediction-errors))
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out results/stories
 
 test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
-	$(call step,Test 4/4: the trained model on the held-out set and integration tests against the real servers and the widget in Chromium (pytest))
+	$(call step,Test 4/5: the trained model on the held-out set and integration tests against the real servers and the widget in Chromium (pytest))
 	$(PY) -m pytest -m "servers or browser or model" -q
+
+test-cluster: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium cluster-servers
+	$(call step,Test 5/5: cluster tests with two Rasa servers behind nginx on PostgreSQL and Redis (about 4 minutes; pytest -m cluster))
+	$(PY) -m pytest -m cluster -q -s tests/cluster
 
 # --- maintenance ----------------------------------------------------------------
 
@@ -137,4 +159,4 @@ lock:
 	  $(PY) -m pip freeze --exclude-editable | sort -f ) > constraints.txt
 
 clean:
-	rm -rf $(VENV) node_modules models results $(STAMPS) var .rasa
+	rm -rf $(VENV) node_modules models results $(STAMPS) var .rasa .cluster

@@ -25,6 +25,11 @@ again. The channels give that wrapper an error callback that lets the error thro
 (`store_errors_fail_the_turn`): the store has already tried again (bot/tracker_store.py),
 so the turn fails and the patient hears that the service is unavailable.
 
+With several Rasa servers, `SOCKETIO_REDIS_URL` (a redis:// URL) makes the socket.io channel
+use python-socketio's `AsyncRedisManager`: a reply emitted to a conversation's room reaches
+the widget's socket whichever replica holds it (a second tab, or a reconnect after a replica
+died). Unset, the rooms live in the process, as Rasa has them.
+
 The words sent in steps 1 and 3 are domain.yml responses, looked up by name in the loaded
 model's domain. Logs here give reasons and error classes, never message text or tokens.
 """
@@ -75,6 +80,7 @@ ALLOWED_METADATA = {"language": 16}
 CONVERSATION_ID_HEADER = "X-Conversation-Id"
 CONVERSATION_TOKEN_HEADER = "X-Conversation-Token"
 CORS_ORIGINS_ENV = "CORS_ORIGINS"
+SOCKETIO_REDIS_URL_ENV = "SOCKETIO_REDIS_URL"
 DEFAULT_CORS_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
@@ -271,6 +277,22 @@ def allowed_origins() -> Set[str]:
     """Returns the web origins allowed to open a socket (CORS_ORIGINS, space-separated)."""
     raw = os.environ.get(CORS_ORIGINS_ENV) or DEFAULT_CORS_ORIGINS
     return {origin.rstrip("/") for origin in raw.split()}
+
+
+def share_rooms_through_redis(sio: Any) -> bool:
+    """Gives the socket.io server a Redis message queue when SOCKETIO_REDIS_URL is set; returns True then."""
+    url = os.environ.get(SOCKETIO_REDIS_URL_ENV, "").strip()
+    if not url:
+        return False
+    from socketio import AsyncRedisManager
+
+    # Rasa builds the AsyncServer itself; before the first connection its manager can be
+    # swapped (the server initialises it on first use).
+    manager = AsyncRedisManager(url, channel="lms-assistant-socketio")
+    sio.manager = manager
+    manager.set_server(sio)
+    logger.info("The socket.io channel shares its rooms through Redis.")
+    return True
 
 
 def _json_object(request: Request) -> Dict[str, Any]:
@@ -499,6 +521,7 @@ class GuardedSocketIOInput(_Guarded, SocketIOInput):
         blueprint = super().blueprint(self._guarded(on_new_message))
         self._remember_app(blueprint)
         sio = self.sio
+        share_rooms_through_redis(sio)
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
         rasa_connect = sio.handlers[namespace]["connect"]

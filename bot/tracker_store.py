@@ -6,6 +6,14 @@ endpoints.yml names it as `type: bot.tracker_store.ProjectSQLTrackerStore`. Sett
 - `RETENTION_DAYS`: conversations idle longer than this are deleted when the store
   starts and then every `RETENTION_SWEEP_MINUTES` (default 60) while the server runs
   (default 30 days; 0 keeps everything).
+- `RETENTION_IN_RASA_SERVER` (default `1`): `0` leaves retention to one job for the whole
+  cluster (`python -m bot.retention_job`, which `make run-cluster` starts), instead of
+  every replica sweeping the shared database.
+
+On PostgreSQL the engine checks a pooled connection before using it (`pool_pre_ping`), so
+the Rasa servers reconnect by themselves after the database restarts, and a retention run
+takes a transaction-level advisory lock, so two jobs never sweep at once. The pool size is
+Rasa's own setting (`SQL_POOL_SIZE`, `SQL_MAX_OVERFLOW`).
 
 Deleting is real: on SQLite, `PRAGMA secure_delete=ON` overwrites the freed pages and a
 `VACUUM` afterwards rebuilds the file, so deleted words cannot be read back from it.
@@ -28,11 +36,12 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ROOT
 
@@ -43,6 +52,9 @@ DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 24 * 60 * 60
 DELETE_BATCH = 500
 DEFAULT_SWEEP_MINUTES = 60.0
+RETENTION_IN_SERVER_ENV = "RETENTION_IN_RASA_SERVER"
+# Any fixed number, the same in every process: the key of the retention advisory lock.
+RETENTION_ADVISORY_LOCK = 0x1E105  # "LMS"
 # A database that is locked (another writer, a VACUUM) or briefly unreachable: try again
 # after these pauses before giving up. With SQLite each attempt also waits up to
 # SQLITE_BUSY_SECONDS for the lock, so a conversation is given up after about 6 seconds.
@@ -84,6 +96,11 @@ def configured_retention_days() -> int:
             f"forever), not {raw!r}."
         )
     return days
+
+
+def retention_in_server() -> bool:
+    """Returns False when RETENTION_IN_RASA_SERVER is 0: one cluster-wide job does the retention."""
+    return os.environ.get(RETENTION_IN_SERVER_ENV, "1").strip().lower() not in ("0", "false", "no")
 
 
 def configured_sweep_seconds() -> float:
@@ -135,6 +152,8 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         # A database error's message would otherwise quote its bound parameters: message
         # text and slot values, which Rasa's fail-safe store then logs.
         self.engine.hide_parameters = True
+        if self.engine.dialect.name == "postgresql":
+            self._reconnect_after_restarts()
         if self._is_sqlite() and "timeout" not in parsed.query:
             # pysqlite waits 5 s for a lock by default, blocking every conversation meanwhile;
             # shorter waits with pauses between them (see _retrying) let the others go on.
@@ -144,10 +163,20 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             retention_days if retention_days is not None else configured_retention_days()
         )
         self._stop_sweeping = threading.Event()
+        if retention_days is None and not retention_in_server():
+            self.retention_days = 0  # the cluster's retention job does it
         if self.retention_days:
             self.delete_idle_conversations(self.retention_days)
             interval = sweep_every_seconds if sweep_every_seconds is not None else configured_sweep_seconds()
             threading.Thread(target=self._sweep, args=(interval,), name="retention", daemon=True).start()
+
+    def _reconnect_after_restarts(self) -> None:
+        """Replaces Rasa's engine with one that tests pooled connections before use (pool_pre_ping)."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                                       **create_engine_kwargs(url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _sweep(self, interval: float) -> None:
         """Runs retention every interval seconds until stop_sweeping() (in a daemon thread)."""
@@ -219,6 +248,9 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             .having(func.max(event.timestamp) < cutoff)
         )
         with Session(self.engine, future=True) as session, session.begin():
+            if not self._only_sweeper(session):
+                logger.info("Another retention run holds the lock; this one skipped.")
+                return 0
             self._overwrite_deleted_pages(session)
             senders = session.execute(idle).scalars().all()
             # In batches: SQLite limits the number of bound parameters per statement.
@@ -244,6 +276,13 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             self._compact()
         logger.info(f"Deleted a conversation of {deleted} event(s) on request.")
         return deleted
+
+    def _only_sweeper(self, session: Session) -> bool:
+        """Returns False when another process is sweeping the same PostgreSQL database right now."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                    {"key": RETENTION_ADVISORY_LOCK}).scalar())
 
     def _is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"

@@ -6,42 +6,26 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
-from knowledge.entry_files import AreaFileModel, SourceFileModel, problem_of
-
-from knowledge.facts import EXTENTS, FACT_NAMES, GRADES, SITES
-from knowledge.staging import UNKNOWN_SITE, Category, FactSpec, Rule, RuleBook, SiteUse, System, uncovered
+from knowledge.entry_files import AreaFileModel, SourceFileModel
+from knowledge.facts import SITES
+from knowledge.staging import UNKNOWN_SITE, RuleBook
+from knowledge.staging_files import read_rulebook
+from knowledge.yaml_files import DataFileError, load_yaml, parse
 
 # KNOWLEDGE_DATA_DIR points at another copy of the data (the benchmark's larger knowledge base).
 DATA_DIR = Path(os.environ.get("KNOWLEDGE_DATA_DIR") or Path(__file__).resolve().parent / "data")
 STAGING_DIR = "staging"
 ENTRIES_DIR = "entries"
 SOURCES_DIR = "sources"
-VOCABULARY_FILE = "vocabulary.yml"
 MAX_TEXT_CHARS = 1000
 DEFAULT_SITE = "default"
 
-ANSWERS = {"grade": set(GRADES), "extent": set(EXTENTS), "nodes": {"yes", "no"}, "metastasis": {"yes", "no"}}
 REQUIRED_MESSAGES = {
-    "staging": {"source_line", "stage_single", "stage_single_either", "stage_several", "stage_narrow", "stage_conflict",
-                "edition_same", "edition_single", "edition_several", "near_cutoff", "on_cutoff"},
     "survival": {"intro", "figure", "figure_match", "stage_one_group", "stage_two_groups",
                  "no_stage", "caveat", "gist_figures"},
     "recurrence": {"caveat"},
     "treatment": {"unknown_stage"},
 }
-
-
-class DataFileError(ValueError):
-    """A data file that cannot be loaded; the message names the file, the entry and the problem."""
-
-    def __init__(self, path, entry_id, problem: str):
-        self.path = str(path)
-        self.entry_id = entry_id
-        self.problem = problem
-        super().__init__(f"{self.path}: entry {entry_id!r}: {problem}")
 
 
 @dataclass
@@ -62,7 +46,6 @@ class DataSet:
     """Everything in the data folder, checked."""
 
     sources: list
-    sites: list
     entries: list
     stage_maps: list
     messages: dict
@@ -78,6 +61,11 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
     return digest.hexdigest()
 
 
+def rulebook(data_dir: Path = DATA_DIR) -> RuleBook:
+    """Return the checked staging rules of a data folder, read again only when a staging file changed."""
+    return read_rulebook(Path(data_dir) / STAGING_DIR)
+
+
 def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     """Return the checked content of every data file, or raise DataFileError."""
     data_dir = Path(data_dir)
@@ -85,27 +73,13 @@ def read_data(data_dir: Path = DATA_DIR) -> DataSet:
     sources += _read_source_files(sorted((data_dir / SOURCES_DIR).glob("*.yml")), {s["id"] for s in sources})
     known = {s["id"] for s in sources}
     reader = _Reader(known)
-    book, sites = _read_staging(data_dir / STAGING_DIR, known)
-    reader.messages.update({f"staging.{k}": v for k, v in book.messages.items()})
+    book = rulebook(data_dir)
+    _check_sources(data_dir / STAGING_DIR, book, known)
     reader.read_entry_files(sorted((data_dir / ENTRIES_DIR).glob("*.yml")))
     reader.read_treatment(data_dir / "treatment.yml", book)
     reader.read_survival(data_dir / "survival.yml", book)
     reader.read_recurrence(data_dir / "recurrence.yml")
-    return DataSet(sources, sites, reader.entries, reader.stage_maps, reader.messages, book)
-
-
-def _load(path: Path) -> dict:
-    """Return a YAML file's top-level mapping."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            content = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise DataFileError(path, "(file)", "file is missing") from None
-    except yaml.YAMLError as error:
-        raise DataFileError(path, "(file)", f"not valid YAML: {error}") from None
-    if not isinstance(content, dict):
-        raise DataFileError(path, "(file)", "the file must hold a mapping of named sections")
-    return content
+    return DataSet(sources, reader.entries, reader.stage_maps, reader.messages, book)
 
 
 def _section(path, content: dict, key: str, kind=list):
@@ -150,20 +124,11 @@ def _id_list(path, entry_id, item: dict, key: str, allowed, required=True) -> li
     return list(value)
 
 
-def _parse(path: Path, model):
-    """Return a data file read into its pydantic model; a problem raises DataFileError naming the entry."""
-    content = _load(path)
-    try:
-        return model.parse_obj(content)
-    except ValidationError as error:
-        raise DataFileError(path, *problem_of(error, content)) from None
-
-
 def _read_source_files(paths, known: set) -> list:
     """Return the sources of the extra source files (schema: knowledge.entry_files.SourceFileModel)."""
     rows = []
     for path in paths:
-        for source in _parse(path, SourceFileModel).sources:
+        for source in parse(path, SourceFileModel).sources:
             if source.id in known:
                 raise DataFileError(path, source.id, "this source id is already defined in another file")
             known.add(source.id)
@@ -174,7 +139,7 @@ def _read_source_files(paths, known: set) -> list:
 def _read_sources(path: Path) -> list:
     """Return the checked source list."""
     sources, seen = [], set()
-    for item in _section(path, _load(path), "sources"):
+    for item in _section(path, load_yaml(path), "sources"):
         source_id = _id(path, item, seen)
         row = {"id": source_id}
         for key in ("citation", "title", "publisher", "date"):
@@ -253,7 +218,7 @@ class _Reader:
         """Read the question-and-answer entries, one file per area (schema: knowledge.entry_files)."""
         seen_ids, seen_areas = set(), set()
         for path in paths:
-            area = _parse(path, AreaFileModel)
+            area = parse(path, AreaFileModel)
             if area.area in seen_areas:
                 raise DataFileError(path, area.area, "another file already holds this area")
             seen_areas.add(area.area)
@@ -274,7 +239,7 @@ class _Reader:
 
     def read_treatment(self, path, book):
         """Read treatment.yml: texts per group and site, notes per site, and the stage map."""
-        content = _load(path)
+        content = load_yaml(path)
         seen, groups = set(), {}
         for item in _section(path, content, "entries"):
             group = item.get("group") if isinstance(item, dict) else None
@@ -300,7 +265,7 @@ class _Reader:
 
     def read_survival(self, path, book):
         """Read survival.yml: SEER groups, figure tables, notes per site and the stage map."""
-        content = _load(path)
+        content = load_yaml(path)
         group_ids, seen = [], set()
         for item in _section(path, content, "groups"):
             group_id = _id(path, item, seen)
@@ -338,7 +303,7 @@ class _Reader:
 
     def read_recurrence(self, path):
         """Read recurrence.yml."""
-        content = _load(path)
+        content = load_yaml(path)
         seen = set()
         entries = [self.entry(path, "recurrence", item, seen, years=True, sites=True)
                    for item in _section(path, content, "entries")]
@@ -347,179 +312,9 @@ class _Reader:
         self.read_messages(path, content, "recurrence")
 
 
-def _read_staging(folder: Path, known_sources: set):
-    """Return the checked RuleBook and site list from the staging folder."""
-    vocabulary_path = folder / VOCABULARY_FILE
-    vocabulary = _load(vocabulary_path)
-    systems = {}
-    for path in sorted(folder.glob("*.yml")):
-        if path.name != VOCABULARY_FILE:
-            system = _read_system(path, known_sources)
-            if system.id in systems:
-                raise DataFileError(path, system.id, "another file defines the same system id")
-            systems[system.id] = system
-    for system in systems.values():
-        if system.compare_with and system.compare_with not in systems:
-            raise DataFileError(folder / f"{system.id}.yml", "compare_with", f"unknown system {system.compare_with!r}")
-
-    sites, seen, defaults = [], set(), {}
-    for item in _section(vocabulary_path, vocabulary, "sites"):
-        site_id = _id(vocabulary_path, item, seen)
-        if site_id not in SITES and site_id != UNKNOWN_SITE:
-            raise DataFileError(vocabulary_path, site_id, "not a site of the facts vocabulary")
-        default = item.get("default_system")
-        if default not in systems:
-            raise DataFileError(vocabulary_path, site_id, f"default_system {default!r} is not a staging system")
-        sites.append({"id": site_id, "label": _text(vocabulary_path, site_id, item, "label"), "default_system": default})
-        defaults[site_id] = default
-    missing = ({*SITES, UNKNOWN_SITE}) - seen
-    if missing:
-        raise DataFileError(vocabulary_path, "sites", f"missing sites: {', '.join(sorted(missing))}")
-    messages = _section(vocabulary_path, vocabulary, "messages", dict)
-    absent = REQUIRED_MESSAGES["staging"] - set(messages)
-    if absent:
-        raise DataFileError(vocabulary_path, "messages", f"missing templates: {', '.join(sorted(absent))}")
-    for key in messages:
-        _text(vocabulary_path, key, messages, key)
-    return RuleBook(systems, defaults, dict(messages)), sites
-
-
-def _read_system(path: Path, known_sources: set) -> System:
-    """Return one checked staging system, including full coverage of its rule tables."""
-    content = _load(path)
-    system_id = _text(path, "id", content, "id")
-    stages = _section(path, content, "stages")
-    if len(set(stages)) != len(stages) or not all(isinstance(s, str) for s in stages):
-        raise DataFileError(path, "stages", "stages must be distinct names")
-    facts = {}
-    for name, spec in _section(path, content, "facts", dict).items():
-        if name not in FACT_NAMES:
-            raise DataFileError(path, f"facts.{name}", f"not a fact of the vocabulary ({', '.join(FACT_NAMES)})")
-        facts[name] = _read_fact(path, name, spec)
-    ask_order = _id_list(path, "ask_order", content, "ask_order", set(facts))
-    ignored = content.get("ignored_facts") or {}
-    for name in ignored:
-        if name not in FACT_NAMES or name in facts:
-            raise DataFileError(path, f"ignored_facts.{name}", "must be a vocabulary fact this system does not use")
-        _text(path, f"ignored_facts.{name}", ignored, name)
-
-    tables = {}
-    for table_name, rows in _section(path, content, "tables", dict).items():
-        tables[table_name] = _read_rules(path, table_name, rows, facts, stages)
-
-    sites = {}
-    site_spec = _section(path, content, "sites", dict)
-    for site in (*SITES, UNKNOWN_SITE):
-        use = site_spec.get(site)
-        where = f"sites.{site}"
-        if not isinstance(use, dict):
-            raise DataFileError(path, where, "every site needs a table or a no_stage_group explanation")
-        if ("table" in use) == ("no_stage_group" in use):
-            raise DataFileError(path, where, "give exactly one of 'table' and 'no_stage_group'")
-        if "table" in use and use["table"] not in tables:
-            raise DataFileError(path, where, f"unknown table {use['table']!r}")
-        sites[site] = SiteUse(table=use.get("table"), no_stage_group=_text(path, where, use, "no_stage_group", required=False))
-    unknown_sites = set(site_spec) - set(sites)
-    if unknown_sites:
-        raise DataFileError(path, "sites", f"unknown sites: {', '.join(sorted(unknown_sites))}")
-
-    system = System(
-        id=system_id,
-        name=_text(path, system_id, content, "name"),
-        short_name=_text(path, system_id, content, "short_name"), year=_year(path, content),
-        stages=tuple(stages), ask_order=tuple(ask_order), facts=facts, sites=sites, tables=tables,
-        compare_with=content.get("compare_with"), ignored_facts=dict(ignored),
-        sources=tuple(_id_list(path, system_id, content, "sources", known_sources)),
-    )
-    given = set()
-    for table_name in tables:
-        for combination, rules in uncovered(system, table_name):
-            described = ", ".join(f"{k}={v}" for k, v in combination.items())
-            if rules:
-                names = ", ".join(rule.id for rule in rules)
-                raise DataFileError(path, rules[0].id, f"rules {names} of table '{table_name}' all cover {described}")
-            raise DataFileError(path, f"tables.{table_name}", f"no rule covers {described}")
-        given |= {rule.stage for rule in tables[table_name] if rule.stage}
-    for stage in stages:
-        if stage not in given:
-            raise DataFileError(path, "stages", f"no rule gives stage {stage}")
-    return system
-
-
-def _year(path, content: dict) -> int:
-    """Return the year the system was published."""
-    year = content.get("year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 1900 < year < 2100:
-        raise DataFileError(path, "year", "'year' must be the year the system was published")
-    return year
-
-
-def _read_fact(path, name: str, spec) -> FactSpec:
-    """Return one checked fact: size bins, or categories with the answers they accept."""
-    where = f"facts.{name}"
-    if not isinstance(spec, dict):
-        raise DataFileError(path, where, "must be a mapping")
-    label = _text(path, where, spec, "label")
-    if name == "size_cm":
-        bins = spec.get("bins")
-        if not isinstance(bins, list) or not bins:
-            raise DataFileError(path, where, "size needs 'bins'")
-        categories, last = [], 0.0
-        for i, item in enumerate(bins):
-            code = _text(path, where, item, "code")
-            limit = item.get("up_to_cm")
-            rising = isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > last
-            if (i == len(bins) - 1) != (limit is None) or (limit is not None and not rising):
-                raise DataFileError(path, f"{where}.{code}",
-                                    "bins need rising up_to_cm limits, and none on the last bin")
-            last = limit or last
-            categories.append(Category(code, _text(path, f"{where}.{code}", item, "label"), (), limit))
-        return FactSpec(name, label, tuple(categories), is_size=True)
-
-    categories = []
-    for item in spec.get("categories") or []:
-        code = _text(path, where, item, "code")
-        accepts = item.get("accepts") or []
-        bad = [a for a in accepts if a not in ANSWERS[name]]
-        if bad:
-            raise DataFileError(path, f"{where}.{code}", f"accepts unknown answers {bad}")
-        categories.append(Category(code, _text(path, f"{where}.{code}", item, "label"), tuple(accepts)))
-    if not categories:
-        raise DataFileError(path, where, "needs 'categories'")
-    codes = [c.code for c in categories]
-    if len(set(codes)) != len(codes):
-        raise DataFileError(path, where, "category codes must be distinct")
-    unmapped = ANSWERS[name] - {a for c in categories for a in c.accepts}
-    if unmapped:
-        raise DataFileError(path, where, f"no category accepts {sorted(unmapped)}")
-    when_unknown = spec.get("when_unknown")
-    if when_unknown is not None:
-        when_unknown = tuple(_id_list(path, where, spec, "when_unknown", set(codes)))
-    notes = spec.get("notes") or {}
-    for answer in notes:
-        if answer not in ANSWERS[name]:
-            raise DataFileError(path, f"{where}.notes", f"note for unknown answer {answer!r}")
-        _text(path, f"{where}.notes", notes, answer)
-    return FactSpec(name, label, tuple(categories), when_unknown=when_unknown, notes=dict(notes))
-
-
-def _read_rules(path, table_name: str, rows, facts: dict, stages) -> tuple:
-    """Return the checked rules of one table."""
-    if not isinstance(rows, list) or not rows:
-        raise DataFileError(path, f"tables.{table_name}", "a table needs a list of rules")
-    rules, seen = [], set()
-    for item in rows:
-        rule_id = _id(path, item, seen)
-        stage = item.get("stage")
-        if stage is not None and stage not in stages:
-            raise DataFileError(path, rule_id, f"stage {stage!r} is not one of {', '.join(stages)}")
-        when = item.get("when")
-        if not isinstance(when, dict) or not when:
-            raise DataFileError(path, rule_id, "'when' must map facts to the categories the rule covers")
-        conditions = {}
-        for fact in when:
-            if fact not in facts:
-                raise DataFileError(path, rule_id, f"'when' uses {fact!r}, which this system does not use")
-            conditions[fact] = frozenset(_id_list(path, rule_id, when, fact, set(facts[fact].codes)))
-        rules.append(Rule(rule_id, stage, conditions, _text(path, rule_id, item, "explanation")))
-    return tuple(rules)
+def _check_sources(folder: Path, book: RuleBook, known_sources: set) -> None:
+    """Raise unless every source a staging system cites is a known source."""
+    for system in book.systems.values():
+        unknown = [s for s in system.sources if s not in known_sources]
+        if unknown:
+            raise DataFileError(folder / f"{system.id}.yml", system.id, f"'sources' names unknown {unknown[0]!r}")

@@ -10,7 +10,7 @@ import datetime
 import re
 from typing import List, Optional
 
-from pydantic import BaseModel, Extra, ValidationError, constr, validator
+from pydantic import BaseModel, Extra, constr, validator
 
 MAX_ANSWER_WORDS = 130
 MIN_EXAMPLES = 3
@@ -110,19 +110,3 @@ class SourceFileModel(BaseModel, extra=Extra.forbid):
     """A file of sources."""
 
     sources: List[SourceModel]
-
-
-def problem_of(error: ValidationError, content) -> tuple:
-    """Return (entry id, problem) for the first error pydantic found, in the data file's terms."""
-    first = error.errors()[0]
-    location = first["loc"]
-    entry_id = "(file)"
-    if len(location) >= 2 and location[0] in ("entries", "sources") and isinstance(location[1], int):
-        try:
-            entry_id = content[location[0]][location[1]].get("id") or f"item {location[1] + 1}"
-        except (KeyError, IndexError, AttributeError, TypeError):
-            entry_id = f"item {location[1] + 1}"
-        location = location[2:]
-    field = ".".join(str(part) for part in location) or "(entry)"
-    return entry_id, f"'{field}' {first['msg']}"
-

@@ -1,28 +1,37 @@
-"""Builds the knowledge database from the data files; running it twice gives the same rows."""
+"""Builds the knowledge database from the data files; running it twice gives the same rows.
+
+The staging rules are not stored: the engine reads them from their files (datafiles.rulebook).
+The database holds what the answers look up: sources, entries, stage maps and messages.
+"""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import MetaData, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from knowledge.datafiles import DATA_DIR, DataSet, fingerprint, read_data
 from knowledge.db import database_url, engine_for
-from knowledge.models import (
-    Base, BuildInfo, Entry, EntrySource, Message, Site, Source, StageMap, StagingCategory,
-    StagingCondition, StagingFact, StagingRule, StagingSite, StagingSystem,
-)
+from knowledge.models import Base, BuildInfo, Entry, EntrySource, Message, Source, StageMap
 
-# Raise when the models change, so an older database is dropped and rebuilt.
-SCHEMA_VERSION = "3"
+# Tables of this package carry one of these prefixes; a database of an older shape loses them all.
+TABLE_PREFIXES = ("knowledge_", "staging_")
+
+
+def schema_fingerprint() -> str:
+    """Return a hash of the table definitions, so a database of another shape is dropped and rebuilt."""
+    shape = [(table.name, [(c.name, str(c.type), c.primary_key, c.nullable) for c in table.columns])
+             for table in Base.metadata.sorted_tables]
+    return hashlib.sha256(repr(shape).encode()).hexdigest()
 
 
 def build(url: str | None = None, data_dir: Path = DATA_DIR) -> dict:
     """Return the number of rows loaded per table, after checking every data file and (re)building."""
     data = read_data(data_dir)
     engine = engine_for(url)
-    if _stored(engine, "schema") not in (None, SCHEMA_VERSION):
-        Base.metadata.drop_all(engine)
+    if _stored(engine, "schema") not in (None, schema_fingerprint()):
+        _drop_package_tables(engine)
     Base.metadata.create_all(engine)
     rows = _rows(data)
     with Session(engine, future=True) as session, session.begin():
@@ -32,7 +41,7 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> dict:
             session.add_all(row for row in rows if row.__table__ is table)
             session.flush()
         session.add_all([
-            BuildInfo(key="schema", value=SCHEMA_VERSION),
+            BuildInfo(key="schema", value=schema_fingerprint()),
             BuildInfo(key="fingerprint", value=fingerprint(data_dir)),
         ])
     counts: dict = {}
@@ -44,7 +53,7 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> dict:
 def ensure_built(url: str | None = None, data_dir: Path = DATA_DIR) -> bool:
     """Return True after building the database because it was missing or older than the data files."""
     engine = engine_for(url)
-    if (_stored(engine, "schema") == SCHEMA_VERSION
+    if (_stored(engine, "schema") == schema_fingerprint()
             and _stored(engine, "fingerprint") == fingerprint(data_dir)):
         return False
     build(database_url(url), data_dir)
@@ -59,10 +68,16 @@ def _stored(engine, key: str) -> str | None:
         return session.scalar(select(BuildInfo.value).where(BuildInfo.key == key))
 
 
+def _drop_package_tables(engine) -> None:
+    """Drop every table of this package the database holds, today's and those of older shapes."""
+    found = MetaData()
+    found.reflect(engine, only=lambda name, _: name.startswith(TABLE_PREFIXES))
+    found.drop_all(engine)
+
+
 def _rows(data: DataSet) -> list:
     """Return every row to insert, in dependency order."""
     rows = [Source(position=i, **source) for i, source in enumerate(data.sources)]
-    rows += [Site(position=i, **site) for i, site in enumerate(data.sites)]
     rows += [Message(id=key, text=text) for key, text in data.messages.items()]
     for i, entry in enumerate(data.entries):
         rows.append(Entry(kind=entry.kind, id=entry.id, title=entry.title, text=entry.text,
@@ -71,26 +86,4 @@ def _rows(data: DataSet) -> list:
                  for j, source_id in enumerate(entry.sources)]
     rows += [StageMap(purpose=purpose, system_id=system_id, stage=stage, target=target)
              for purpose, system_id, stage, target in data.stage_maps]
-    for i, system in enumerate(data.rulebook.systems.values()):
-        rows.append(StagingSystem(
-            id=system.id, name=system.name, short_name=system.short_name, year=system.year, stages=list(system.stages),
-            ask_order=list(system.ask_order), compare_with=system.compare_with,
-            ignored_facts=system.ignored_facts, sources=list(system.sources), position=i))
-        for j, fact in enumerate(system.facts.values()):
-            rows.append(StagingFact(
-                system_id=system.id, name=fact.name, label=fact.label, notes=fact.notes, position=j,
-                when_unknown=list(fact.when_unknown) if fact.when_unknown else None))
-            rows += [StagingCategory(system_id=system.id, fact=fact.name, code=c.code, label=c.label,
-                                     accepts=list(c.accepts), up_to_cm=c.up_to_cm, is_bin=int(fact.is_size),
-                                     position=k)
-                     for k, c in enumerate(fact.categories)]
-        rows += [StagingSite(system_id=system.id, site=site, table_name=use.table, no_stage_group=use.no_stage_group)
-                 for site, use in system.sites.items()]
-        for table_name, rules in system.tables.items():
-            for k, rule in enumerate(rules):
-                rows.append(StagingRule(system_id=system.id, table_name=table_name, id=rule.id,
-                                        stage=rule.stage, explanation=rule.explanation, position=k))
-                rows += [StagingCondition(system_id=system.id, table_name=table_name, rule_id=rule.id,
-                                          fact=fact, category=code)
-                         for fact, codes in rule.when.items() for code in sorted(codes)]
     return rows

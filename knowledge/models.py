@@ -1,7 +1,10 @@
-"""SQL tables of the knowledge base: sources, content entries and staging rule tables."""
+"""SQL tables of the knowledge base: sources, content entries, their stage maps and message templates.
+
+The staging rules are not here: the engine reads them from their files, validated and cached.
+"""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -69,93 +72,8 @@ class StageMap(Base):
 
 
 class Message(Base):
-    """A sentence template the engine or the query module fills in."""
+    """A sentence template the query module fills in (treatment, survival, recurrence)."""
 
     __tablename__ = "knowledge_messages"
     id = Column(String(64), primary_key=True)
     text = Column(Text, nullable=False)
-
-
-class Site(Base):
-    """A site a sarcoma can start in, with its label and default staging system."""
-
-    __tablename__ = "knowledge_sites"
-    id = Column(String(32), primary_key=True)
-    label = Column(Text, nullable=False)
-    default_system = Column(String(32), nullable=False)
-    position = Column(Integer, nullable=False)
-
-
-class StagingSystem(Base):
-    """A staging system: its stages in order and the facts worth asking, in order."""
-
-    __tablename__ = "staging_systems"
-    id = Column(String(32), primary_key=True)
-    name = Column(Text, nullable=False)
-    short_name = Column(Text, nullable=False)
-    year = Column(Integer, nullable=False)
-    stages = Column(JSON, nullable=False)
-    ask_order = Column(JSON, nullable=False)
-    compare_with = Column(String(32))
-    ignored_facts = Column(JSON, nullable=False, default=dict)
-    sources = Column(JSON, nullable=False)
-    position = Column(Integer, nullable=False)
-
-
-class StagingFact(Base):
-    """A fact a system uses, what an unknown value may be, and notes on some answers."""
-
-    __tablename__ = "staging_facts"
-    system_id = Column(String(32), ForeignKey("staging_systems.id"), primary_key=True)
-    name = Column(String(32), primary_key=True)
-    label = Column(Text, nullable=False)
-    when_unknown = Column(JSON)
-    notes = Column(JSON, nullable=False, default=dict)
-    position = Column(Integer, nullable=False)
-
-
-class StagingCategory(Base):
-    """A category of a fact (T1, G2, N0, an extent...): the answers it accepts or its size bin."""
-
-    __tablename__ = "staging_categories"
-    system_id = Column(String(32), primary_key=True)
-    fact = Column(String(32), primary_key=True)
-    code = Column(String(32), primary_key=True)
-    label = Column(Text, nullable=False)
-    accepts = Column(JSON, nullable=False, default=list)
-    up_to_cm = Column(Float)
-    is_bin = Column(Integer, nullable=False, default=0)
-    position = Column(Integer, nullable=False)
-
-
-class StagingSite(Base):
-    """Which rule table a site uses in a system, or why the system has no stage group there."""
-
-    __tablename__ = "staging_sites"
-    system_id = Column(String(32), primary_key=True)
-    site = Column(String(32), primary_key=True)
-    table_name = Column(String(64))
-    no_stage_group = Column(Text)
-
-
-class StagingRule(Base):
-    """One row of a rule table: the stage it gives (none for contradicting facts) and why."""
-
-    __tablename__ = "staging_rules"
-    system_id = Column(String(32), primary_key=True)
-    table_name = Column(String(64), primary_key=True)
-    id = Column(String(64), primary_key=True)
-    stage = Column(String(8))
-    explanation = Column(Text, nullable=False)
-    position = Column(Integer, nullable=False)
-
-
-class StagingCondition(Base):
-    """One category a rule covers for one fact; a fact with no rows is unrestricted."""
-
-    __tablename__ = "staging_conditions"
-    system_id = Column(String(32), primary_key=True)
-    table_name = Column(String(64), primary_key=True)
-    rule_id = Column(String(64), primary_key=True)
-    fact = Column(String(32), primary_key=True)
-    category = Column(String(32), primary_key=True)

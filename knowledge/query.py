@@ -1,9 +1,10 @@
 """The only module the rest of the project calls: staging, treatment, survival, recurrence and topics.
 
-Every function reads the knowledge database (building it first if it is missing or older
-than the data files) at database_url(): $KNOWLEDGE_DB_URL or var/knowledge.db. The knowledge
-base is read-only while the bot runs, so the rows the answers are made from are read once per
-process and database (see _snapshot); reset_cache() forgets them after a rebuild.
+The staging rules come from their files (knowledge/data/staging), checked and read once per
+process (see rulebook). The texts the answers are made from come from the knowledge database
+(building it first if it is missing or older than the data files) at database_url():
+$KNOWLEDGE_DB_URL or var/knowledge.db. Both are read-only while the bot runs, so they are read
+once per process (see _snapshot); reset_cache() forgets them, e.g. after a rebuild.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import staging
+from knowledge import datafiles
 from knowledge.datafiles import DEFAULT_SITE
 from knowledge.db import database_url, engine_for
 from knowledge.facts import (
@@ -22,10 +24,7 @@ from knowledge.facts import (
     check_stage, check_system, check_yes_no,
 )
 from knowledge.loader import ensure_built
-from knowledge.models import (
-    Entry, EntrySource, Message, Site, Source, StageMap, StagingCategory, StagingCondition,
-    StagingFact, StagingRule, StagingSite, StagingSystem,
-)
+from knowledge.models import Entry, EntrySource, Message, Source, StageMap
 from knowledge.staging import UNKNOWN_SITE, StageResult  # noqa: F401  (StageResult is part of this API)
 
 _ready: set = set()
@@ -47,7 +46,7 @@ class Answer:
     @property
     def source_line(self) -> str:
         """Return the line naming the answer's sources ("Source: A; B", worded in staging/vocabulary.yml)."""
-        return _snapshot().messages["staging.source_line"].format(sources="; ".join(self.sources))
+        return rulebook().messages["source_line"].format(sources="; ".join(self.sources))
 
 
 def default_system(site: str | None = None) -> str:
@@ -316,12 +315,11 @@ def knowledge_date() -> str:
 
 
 def rulebook() -> staging.RuleBook:
-    """Return the staging rule tables loaded from the database (cached per database URL)."""
-    url = database_url()
-    if url not in _rulebooks:
-        with _session() as session:
-            _rulebooks[url] = _load_rulebook(session)
-    return _rulebooks[url]
+    """Return the staging rules, read from their files once per process and data folder (checked there)."""
+    folder = str(datafiles.DATA_DIR)
+    if folder not in _rulebooks:
+        _rulebooks[folder] = datafiles.rulebook(datafiles.DATA_DIR)
+    return _rulebooks[folder]
 
 
 def reset_cache() -> None:
@@ -378,18 +376,13 @@ def _snapshot() -> _Snapshot:
                     .join(Source, EntrySource.source_id == Source.id).order_by(EntrySource.position)):
                 entry_sources[kind, entry_id].append((source_id, part_of, reference))
             _snapshots[url] = _Snapshot(
-                messages=_messages(session),
+                messages={m.id: m.text for m in session.scalars(select(Message))},
                 entries=dict(entries),
                 stage_targets={(m.purpose, m.system_id, m.stage): m.target for m in session.scalars(select(StageMap))},
                 entry_sources=dict(entry_sources),
                 citations={source_id: (text, several) for source_id, text, several in session.execute(
                     select(Source.id, Source.citation, Source.references_citation))})
     return _snapshots[url]
-
-
-def _messages(session) -> dict:
-    """Return every message template by id."""
-    return {m.id: m.text for m in session.scalars(select(Message))}
 
 
 def _entries(memory: _Snapshot, kind: str) -> list:
@@ -438,38 +431,3 @@ def _citation_of(source_id: str, references: list, citation: dict) -> str:
         return citation[references[0][0]][0]
     numbers = [number for _, number in references]
     return citation[source_id][1].format(references=staging.and_list(numbers))
-
-
-def _load_rulebook(session) -> staging.RuleBook:
-    """Return the RuleBook assembled from the staging tables."""
-    categories = defaultdict(list)
-    for c in session.scalars(select(StagingCategory).order_by(StagingCategory.position)):
-        categories[c.system_id, c.fact].append(c)
-    facts = defaultdict(dict)
-    for f in session.scalars(select(StagingFact).order_by(StagingFact.position)):
-        rows = categories[f.system_id, f.name]
-        facts[f.system_id][f.name] = staging.FactSpec(
-            name=f.name, label=f.label, notes=dict(f.notes or {}),
-            categories=tuple(staging.Category(r.code, r.label, tuple(r.accepts), r.up_to_cm) for r in rows),
-            is_size=bool(rows and rows[0].is_bin),
-            when_unknown=tuple(f.when_unknown) if f.when_unknown else None)
-    conditions = defaultdict(lambda: defaultdict(set))
-    for c in session.scalars(select(StagingCondition)):
-        conditions[c.system_id, c.table_name, c.rule_id][c.fact].add(c.category)
-    tables = defaultdict(lambda: defaultdict(list))
-    for r in session.scalars(select(StagingRule).order_by(StagingRule.position)):
-        when = {fact: frozenset(codes) for fact, codes in conditions[r.system_id, r.table_name, r.id].items()}
-        tables[r.system_id][r.table_name].append(staging.Rule(r.id, r.stage, when, r.explanation))
-    sites = defaultdict(dict)
-    for s in session.scalars(select(StagingSite)):
-        sites[s.system_id][s.site] = staging.SiteUse(s.table_name, s.no_stage_group)
-    systems = {}
-    for s in session.scalars(select(StagingSystem).order_by(StagingSystem.position)):
-        systems[s.id] = staging.System(
-            id=s.id, name=s.name, short_name=s.short_name, year=s.year, stages=tuple(s.stages),
-            ask_order=tuple(s.ask_order), facts=facts[s.id], sites=sites[s.id],
-            tables={name: tuple(rules) for name, rules in tables[s.id].items()},
-            compare_with=s.compare_with, ignored_facts=dict(s.ignored_facts or {}), sources=tuple(s.sources))
-    defaults = {site.id: site.default_system for site in session.scalars(select(Site))}
-    messages = {key[len("staging."):]: text for key, text in _messages(session).items() if key.startswith("staging.")}
-    return staging.RuleBook(systems, defaults, messages)

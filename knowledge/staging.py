@@ -1,5 +1,8 @@
 """The one staging engine: it interprets the rule tables of every system (data/staging/*.yml).
 
+The classes below are the rule files' own form: pydantic models of the YAML, read and checked
+by knowledge/staging_files.py and used by the engine as they are, with no other copy.
+
 A system sorts each fact into categories (size bins, grades, node and spread status, FIGO
 extent). An unknown fact may be any of its categories, so the engine tries every
 combination, collects the stages the rules give, and reports one stage only when they all
@@ -13,8 +16,11 @@ data too: a message named "<key>.<system id>" replaces "<key>" for that system, 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
+from typing import Dict, FrozenSet, Optional, Tuple
+
+from pydantic import BaseModel, Extra, PositiveFloat, conint, constr, root_validator, validator
 
 from knowledge.facts import Case, InvalidCase
 
@@ -25,26 +31,51 @@ NEAR_CUTOFF_CM = 0.25
 UNKNOWN_SITE = "unknown"
 
 
-@dataclass(frozen=True)
-class Category:
+Id = constr(regex=r"^[a-z][a-z0-9_]*$", max_length=64)
+Text = constr(strip_whitespace=True, min_length=1)
+Code = constr(strip_whitespace=True, min_length=1, max_length=32)
+
+
+class _RuleData(BaseModel):
+    """Read straight from a rule file: unknown fields are refused, and nothing changes once read."""
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Category(_RuleData):
     """A category of a fact: the answers that mean it, or the size bin it stands for."""
 
-    code: str
-    label: str
-    accepts: tuple[str, ...] = ()
-    up_to_cm: float | None = None
+    code: Code
+    label: Text
+    accepts: Tuple[str, ...] = ()
+    up_to_cm: Optional[PositiveFloat] = None
 
 
-@dataclass(frozen=True)
-class FactSpec:
-    """How a system reads one fact: its categories and what an unknown value may be."""
+class FactSpec(_RuleData):
+    """How a system reads one fact: size bins or categories, and what an unknown value may be."""
 
-    name: str
-    label: str
-    categories: tuple[Category, ...]
-    is_size: bool = False
-    when_unknown: tuple[str, ...] | None = None
-    notes: dict = field(default_factory=dict)
+    name: str  # the fact's key in the file
+    label: Text
+    bins: Tuple[Category, ...] = ()
+    categories: Tuple[Category, ...] = ()
+    when_unknown: Optional[Tuple[str, ...]] = None
+    notes: Dict[str, Text] = {}
+
+    @root_validator(skip_on_failure=True)
+    def _bins_or_categories(cls, values):
+        """A size fact has bins, every other fact categories; the engine reads both as categories."""
+        if bool(values["bins"]) == bool(values["categories"]):
+            raise ValueError("give either 'bins' (size) or 'categories'")
+        if values["bins"]:
+            values["categories"] = values["bins"]
+        return values
+
+    @property
+    def is_size(self) -> bool:
+        """Return True for a number sorted into size bins."""
+        return bool(self.bins)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -65,48 +96,90 @@ class FactSpec:
         return codes
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A row of a rule table: the categories it covers per fact, and the stage it gives."""
+class Rule(_RuleData):
+    """A row of a rule table: the categories it covers per fact, and the stage it gives (none: contradicting facts)."""
 
-    id: str
-    stage: str | None
-    when: dict
-    explanation: str
+    id: Id
+    stage: Optional[str] = None
+    when: Dict[str, FrozenSet[str]]
+    explanation: Text
+
+    @validator("when")
+    def _covers_something(cls, value):
+        """A rule without conditions would cover every case."""
+        if not value or not all(value.values()):
+            raise ValueError("must map facts to the categories the rule covers")
+        return value
 
     def matches(self, combination: dict) -> bool:
         """Return True when every fact of the combination is a category this rule covers."""
         return all(combination[fact] in codes for fact, codes in self.when.items())
 
 
-@dataclass(frozen=True)
-class SiteUse:
+class SiteUse(_RuleData):
     """The rule table a site uses in a system, or why the system gives it no stage group."""
 
-    table: str | None = None
-    no_stage_group: str | None = None
+    table: Optional[str] = None
+    no_stage_group: Optional[Text] = None
+
+    @root_validator(skip_on_failure=True)
+    def _table_or_reason(cls, values):
+        """Either a table or an explanation, never both."""
+        if (values["table"] is None) == (values["no_stage_group"] is None):
+            raise ValueError("give exactly one of 'table' and 'no_stage_group'")
+        return values
 
 
-@dataclass
-class System:
-    """A staging system as data: facts, rule tables, sites, stage order and asking order."""
+class System(_RuleData):
+    """A staging system as its file describes it: facts, rule tables, sites, stage order and asking order."""
 
-    id: str
-    name: str
-    short_name: str
-    year: int
-    stages: tuple[str, ...]
-    ask_order: tuple[str, ...]
-    facts: dict
-    sites: dict
-    tables: dict
-    compare_with: str | None = None
-    ignored_facts: dict = field(default_factory=dict)
-    sources: tuple[str, ...] = ()
+    id: Id
+    name: Text
+    short_name: Text
+    year: conint(gt=1900, lt=2100, strict=True)
+    sources: Tuple[Id, ...]
+    stages: Tuple[Code, ...]
+    ask_order: Tuple[str, ...]
+    compare_with: Optional[Id] = None
+    ignored_facts: Dict[str, Text] = {}
+    facts: Dict[str, FactSpec]
+    sites: Dict[str, SiteUse]
+    tables: Dict[str, Tuple[Rule, ...]]
+
+    @root_validator(pre=True)
+    def _facts_know_their_names(cls, values):
+        """Give each fact its key as its name."""
+        facts = values.get("facts")
+        if isinstance(facts, dict):
+            values = {**values, "facts": {
+                name: {**spec, "name": name} if isinstance(spec, dict) else spec for name, spec in facts.items()}}
+        return values
+
+    @validator("sources", "stages", "ask_order", "facts", "sites", "tables")
+    def _not_empty(cls, value):
+        """A system needs each of these."""
+        if not value:
+            raise ValueError("must not be empty")
+        return value
 
     def site_use(self, site: str | None) -> SiteUse:
         """Return how this system treats a site (None means the site is not known)."""
         return self.sites[site or UNKNOWN_SITE]
+
+
+class SiteDefault(_RuleData):
+    """A site of the vocabulary, with its label and the system used there when none is asked for."""
+
+    id: Id
+    label: Text
+    default_system: Id
+
+
+class Vocabulary(_RuleData):
+    """vocabulary.yml: the sites and the sentences the engine builds its explanations from."""
+
+    sites: Tuple[SiteDefault, ...]
+    messages: Dict[str, Text]
 
 
 @dataclass

@@ -63,9 +63,16 @@ REQUEST_TIMEOUT = 120
 DISRUPTIVE_MODULES = ("test_faults",)
 
 
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
-    """Moves the tests that restart servers to the end, keeping every other order."""
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Moves the tests that restart servers to the end; leaves out cluster tests unless -m names them."""
     items.sort(key=lambda item: getattr(item.module, "__name__", "").endswith(DISRUPTIVE_MODULES))
+    # The cluster tests take minutes and start their own servers: a marker expression that
+    # does not mention them (the unit tests' "not servers and ...") must not run them.
+    if "cluster" not in (config.getoption("markexpr") or ""):
+        cluster_tests = [item for item in items if item.get_closest_marker("cluster")]
+        if cluster_tests:
+            config.hook.pytest_deselected(items=cluster_tests)
+            items[:] = [item for item in items if not item.get_closest_marker("cluster")]
 
 
 def _domain_responses() -> Dict[str, Any]:

@@ -27,7 +27,7 @@ async function run(page, size, expected) {
   await page.goto(DESK_URL, { waitUntil: "load" });
   check((await page.getAttribute("html", "lang")) === "en", "the desk must declare lang=\"en\"");
   await page.getByRole("heading", { level: 1, name: "Answer desk" }).waitFor();
-  await page.locator("#areas button").first().waitFor({ timeout: 60000 });
+  await page.locator("#areas button").first().waitFor({ timeout: SEARCH_TIMEOUT_MS });
   await checkAccessibility(page, `the desk (${size})`);
   await screenshot(page, `desk-${size}-start`);
 

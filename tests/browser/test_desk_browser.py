@@ -7,13 +7,14 @@ that says what to install.
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from bot.launcher import port_open
 
 pytestmark = pytest.mark.browser
 
@@ -24,27 +25,21 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DESK_PORT = 18090 + int(os.environ.get("TEST_PORT_OFFSET", "0"))
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="module")
 def desk_url(tmp_path_factory):
     """DESK_URL, or a page server of its own (no Rasa server) on DESK_PORT."""
     if os.environ.get("DESK_URL"):
         yield os.environ["DESK_URL"]
         return
-    assert not _listening(DESK_PORT), f"port {DESK_PORT} is in use; set TEST_PORT_OFFSET to move it"
+    assert not port_open(DESK_PORT), f"port {DESK_PORT} is in use; set TEST_PORT_OFFSET to move it"
     log = tmp_path_factory.mktemp("desk") / "page_server.log"
     with open(log, "wb") as out:
         server = subprocess.Popen([sys.executable, "-m", "bot", "web", "--port", str(DESK_PORT)],
                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                   env=dict(os.environ, PYTHONPATH=str(ROOT), DESK_TOKEN=""))
     try:
-        deadline = time.monotonic() + 60
-        while not _listening(DESK_PORT):
+        deadline = time.monotonic() + 300  # a loaded 2-core machine imports slowly
+        while not port_open(DESK_PORT):
             assert server.poll() is None and time.monotonic() < deadline, \
                 f"the page server did not start:\n{log.read_text(errors='replace')}"
             time.sleep(0.5)

@@ -43,7 +43,7 @@ def test_build_twice_gives_the_same_rows(tmp_path):
     first = dump(url)
     assert build(url) == first_counts
     assert dump(url) == first
-    assert first_counts["staging_rules"] > 0 and first_counts["knowledge_entries"] > 0
+    assert first_counts["knowledge_stage_maps"] > 0 and first_counts["knowledge_entries"] > 0
 
 
 def test_ensure_built_builds_once_and_rebuilds_when_data_change(tmp_path, data_copy):
@@ -112,9 +112,70 @@ def test_broken_data_does_not_touch_the_database(tmp_path, data_copy):
 def test_build_creates_tables_in_an_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'new' / 'fresh.db'}"
     build(url)
-    assert inspect(engine_for(url)).has_table("staging_rules")
+    assert inspect(engine_for(url)).has_table("knowledge_entries")
 
 
 def test_knowledge_does_not_import_rasa():
     code = "import sys, knowledge.query, knowledge.cli; sys.exit('rasa' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def _rule(content, rule_id):
+    return next(rule for rule in content["tables"]["all_sites"] if rule["id"] == rule_id)
+
+
+def test_an_edited_rule_file_is_read_again_not_served_from_the_cache(data_copy):
+    from knowledge import datafiles
+
+    assert datafiles.rulebook(data_copy).systems["ajcc7"].tables["all_sites"][5].id == "iib"
+    before = datafiles.rulebook(data_copy)
+    edit(data_copy / "staging" / "ajcc7.yml",
+         lambda c: _rule(c, "iib").update(explanation="an edited explanation of stage IIB"))
+    after = datafiles.rulebook(data_copy)
+    assert after is not before
+    assert {rule.explanation for rule in after.systems["ajcc7"].tables["all_sites"]} >= {
+        "an edited explanation of stage IIB"}
+    assert datafiles.rulebook(data_copy) is after  # unchanged files: the cached rules
+
+
+def test_the_engine_stages_with_the_edited_rules_after_reset_cache(data_copy, monkeypatch):
+    from knowledge import datafiles, query
+
+    monkeypatch.setattr(datafiles, "DATA_DIR", data_copy)
+    query.reset_cache()
+    case = dict(system="ajcc7", site="trunk_extremity", size_cm=7, grade="2", nodes=False, metastasis=False)
+    assert query.stage_case(**case).stage == "IIB"
+    edit(data_copy / "staging" / "ajcc7.yml", lambda c: _rule(c, "iib").update(explanation="edited rule"))
+    query.reset_cache()
+    assert query.stage_case(**case).explanation.startswith("Edited rule: stage IIB")
+    monkeypatch.undo()
+    query.reset_cache()
+
+
+def test_a_staging_file_change_rebuilds_the_stage_maps(tmp_path, data_copy):
+    url = f"sqlite:///{tmp_path / 'maps.db'}"
+    assert ensure_built(url, data_copy) is True
+    edit(data_copy / "staging" / "ajcc7.yml", lambda c: _rule(c, "iib").update(explanation="edited rule"))
+    assert ensure_built(url, data_copy) is True
+    assert ensure_built(url, data_copy) is False
+
+
+def test_a_database_of_an_older_shape_is_dropped_and_rebuilt(tmp_path):
+    from sqlalchemy import text
+
+    from knowledge.loader import schema_fingerprint
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with engine_for(url).begin() as connection:
+        connection.execute(text("CREATE TABLE knowledge_build_info (key VARCHAR(64) PRIMARY KEY, value TEXT)"))
+        connection.execute(text("INSERT INTO knowledge_build_info VALUES ('schema', '3')"))
+        connection.execute(text("CREATE TABLE staging_rules (id VARCHAR(64) PRIMARY KEY)"))
+        connection.execute(text("CREATE TABLE knowledge_entries (id VARCHAR(64) PRIMARY KEY)"))
+        connection.execute(text("CREATE TABLE tracker_events (id INTEGER PRIMARY KEY)"))
+    assert ensure_built(url) is True
+    tables = set(inspect(engine_for(url)).get_table_names())
+    assert "staging_rules" not in tables and "tracker_events" in tables
+    assert {table.name for table in Base.metadata.sorted_tables} <= tables
+    assert ensure_built(url) is False
+    with Session(engine_for(url)) as session:
+        assert session.scalar(text("SELECT value FROM knowledge_build_info WHERE key = 'schema'")) == schema_fingerprint()

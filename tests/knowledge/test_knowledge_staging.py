@@ -1,4 +1,4 @@
-"""The staging engine, through knowledge.query, on the rule tables loaded from SQL."""
+"""The staging engine, through knowledge.query, on the rule tables read from the staging files."""
 import pytest
 
 from knowledge import query
