@@ -41,6 +41,8 @@ ROUTES: Dict[str, Tuple[Path, str]] = {
     "/page.css": (WEB / "page.css", CSS),
     "/page.js": (WEB / "page.js", JS),
     "/static/webchat.js": (WIDGET_BUNDLE, JS),
+    # Safe links and no conversation token in the console, for the page and for embedders.
+    "/static/lms-chat-safety.js": (WEB / "chat_safety.js", JS),
     # For other websites: the floating chat button (README, "Embedding the chat").
     "/static/lms-chat-embed.js": (WEB / "embed.js", JS),
     "/static/lms-chat-embed.css": (WEB / "embed.css", CSS),

@@ -1,14 +1,21 @@
 """Turn a real conversation from the conversation store into a Rasa test story.
 
-The story has the patient's words and the intent the bot understood, then the actions,
+The story has the intent the bot understood for each message, then the actions,
 slot_was_set and active_loop steps, in the format of tests/test_stories.yml, written by
-Rasa's own YAMLStoryWriter. It covers the conversation's latest session. Read it before
-committing it: remove anything that could identify the patient, and fix any turn where
-the bot was wrong (the story should say what the bot *ought* to do).
+Rasa's own YAMLStoryWriter. It covers the conversation's latest session.
+
+The patient's own words stay out of it: a message is written with its words only when
+they are word for word a training example in data/nlu/ (already in the repository);
+any other message becomes an intent-only step, and a comment says how many were left
+out. `--reviewed` keeps every message's words: give it only after reading the
+conversation (`python -m bot replay`, or the tracker) and finding nothing in it that could
+identify the patient. Either way, fix any turn where the bot was wrong before committing
+the story (it should say what the bot *ought* to do).
 
 Examples:
-  python -m bot export 3f9c2a7e5b1d4c6f                 # print the story
-  python -m bot export 3f9c2a7e5b1d4c6f --output tests/test_stories_exported.yml
+  python -m bot export rest-3f9c2a7e5b1d4c6f                 # print the story
+  python -m bot export rest-3f9c2a7e5b1d4c6f --output tests/stories/test_from_users.yml
+  python -m bot export rest-3f9c2a7e5b1d4c6f --reviewed      # the words too
 When --output names an existing stories file, the story is appended to it.
 """
 from __future__ import annotations
@@ -16,14 +23,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import re
 import sys
 from pathlib import Path
+from typing import Set
 
+from bot import ROOT
 from bot.cli import CommandError
 from bot.cli.conversation_store import describe, open_store
 from bot.cli.stories import load_domain, read_stories
 
-HELP = "turn a stored conversation into a test story"
+HELP = "turn a stored conversation into a test story (without the patient's words)"
+# A message's words go into the story only when they are a training example from here.
+TRAINING_DATA = ROOT / "data" / "nlu"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +43,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sender_id", metavar="SENDER_ID", help="conversation id to export")
     parser.add_argument("--output", type=Path,
                         help="stories file to write, or to append to if it exists (default: print)")
+    parser.add_argument("--reviewed", action="store_true",
+                        help="keep the patient's words: only after reading the conversation and "
+                             "finding nothing that could identify them")
+
+
+def comparable(text: str) -> str:
+    """Returns the text in lower case with its spaces collapsed, for comparing messages."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def training_examples() -> Set[str]:
+    """Returns the texts of the NLU training examples in TRAINING_DATA, comparable()."""
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = load_data(str(TRAINING_DATA)).training_examples
+    return {comparable(example.get(TEXT)) for example in examples if example.get(TEXT)}
+
+
+def leave_out_patients_words(tracker, known: Set[str]) -> int:
+    """Removes the words of every user message that is not a known training example; returns how many."""
+    from rasa.shared.core.events import UserUttered
+
+    left_out = 0
+    for event in tracker.events:
+        if isinstance(event, UserUttered) and event.text and comparable(event.text) not in known:
+            # The story keeps the intent (and the slots the message set); the words go.
+            event.text = None
+            event.entities = []
+            left_out += 1
+    return left_out
 
 
 def writable_entities(entities: list) -> list:
@@ -75,9 +118,15 @@ def run(args: argparse.Namespace) -> int:
     if not any(isinstance(event, UserUttered) for event in tracker.events):
         raise CommandError(f"Conversation {args.sender_id!r} has no user messages to export.")
 
+    if args.reviewed:
+        words = "# The patient's words are in it (--reviewed): check again that nothing identifies them.\n"
+    else:
+        left_out = leave_out_patients_words(tracker, training_examples())
+        words = (f"# The words of {left_out} message(s) that are not training examples were left out "
+                 "(intent only).\n")
     note = (f"# Exported from conversation {args.sender_id} on {datetime.date.today().isoformat()}.\n"
-            "# Check it holds nothing that identifies the patient, and that every step is what the\n"
-            "# bot should do, before adding it to the tests.\n")
+            + words +
+            "# Check that every step is what the bot should do before adding it to the tests.\n")
     full = story_yaml(tracker)
     steps = read_stories(full, f"the export of {args.sender_id}", domain)
     if not steps:

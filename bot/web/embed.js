@@ -1,6 +1,8 @@
 // The chat as a floating button on someone else's website (see "Embedding the chat" in the README).
-// Load rasa-webchat's bundle first, then this file with the Rasa server's address:
+// Load rasa-webchat's bundle first, then lms-chat-safety.js (bot/web/chat_safety.js: safe
+// links, no token in the console), then this file with the Rasa server's address:
 //   <script src="/js/rasa-webchat-1.0.1.js"></script>
+//   <script src="/js/lms-chat-safety.js"></script>
 //   <script src="/js/lms-chat-embed.js" data-socket-url="https://chat.example.org"></script>
 // It starts the widget as a launcher in the corner and adds what the widget lacks: names for
 // screen readers, the safety line in the chat's header, and (with embed.css) a visible focus ring,
@@ -13,6 +15,11 @@
 
   if (!window.WebChat || typeof window.WebChat.default !== "function") {
     if (window.console) console.error("lms-chat-embed: load rasa-webchat's bundle before this file.");
+    return;
+  }
+  if (!window.LmsChatSafety) {
+    // Without it a bot message could carry a clickable javascript: link, and the console the token.
+    if (window.console) console.error("lms-chat-embed: load lms-chat-safety.js before this file.");
     return;
   }
 

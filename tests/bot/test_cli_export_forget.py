@@ -32,6 +32,21 @@ EVENTS = [
 ]
 
 
+PRIVATE_WORDS = "it is grade 3, my name is Jane Doe and I was born in 1961"
+
+
+@pytest.fixture(autouse=True)
+def training_data(tmp_path, monkeypatch):
+    """Makes export compare messages with a small NLU file that has one of EVENTS' messages."""
+    import bot.cli.export
+
+    path = tmp_path / "nlu.yml"
+    path.write_text('version: "3.1"\nnlu:\n- intent: ask_stage\n  examples: |\n'
+                    '    - What stage is my tumor?\n    - what is the stage\n')
+    monkeypatch.setattr(bot.cli.export, "TRAINING_DATA", path)
+    return path
+
+
 @pytest.fixture
 def stored(tracker_url, domain, domain_file):
     """Saves one staging conversation as 'patient-7' in the temporary store."""
@@ -48,7 +63,7 @@ def read_back(text, domain):
 
 
 def test_export_writes_a_test_story_rasa_reads_back(stored, domain, capsys):
-    assert main(["export", "patient-7"]) == 0
+    assert main(["export", "patient-7", "--reviewed"]) == 0
     text = capsys.readouterr().out
 
     assert text.startswith("# Exported from conversation patient-7")
@@ -65,6 +80,38 @@ def test_export_writes_a_test_story_rasa_reads_back(stored, domain, capsys):
     assert ("ActiveLoop", "tumor_form") in steps
     assert all(name not in ("action_listen", "action_session_start") for _, name in steps)
     assert "That is stage III." not in text  # bot text is not part of the story
+
+
+def test_export_leaves_out_the_words_of_messages_that_are_not_training_examples(
+        tracker_url, domain, domain_file, capsys):
+    events = [*EVENTS[:9], UserUttered(PRIVATE_WORDS, {"name": "inform", "confidence": 0.91},
+                                       [{"entity": "grade", "value": "3", "start": 6, "end": 13}]),
+              *EVENTS[10:]]
+    store = ProjectSQLTrackerStore(domain=domain)
+    asyncio.run(store.save(DialogueStateTracker.from_events("patient-9", events, domain.slots)))
+
+    assert main(["export", "patient-9"]) == 0
+    text = capsys.readouterr().out
+
+    assert "Jane" not in text and "1961" not in text
+    assert "words of 1 message(s)" in text
+    story = read_back(text, domain)
+    users = [e for e in story.events if isinstance(e, UserUttered)]
+    # A training example keeps its words; the patient's own message keeps only its intent.
+    assert [(u.text, u.intent_name) for u in users] == [
+        ("what stage is my tumor?", "ask_stage"), (None, "inform")]
+    assert ("grade", "3") in [(e.key, e.value) for e in story.events if isinstance(e, SlotSet)]
+
+
+def test_export_reviewed_keeps_the_patients_words(tracker_url, domain, domain_file, capsys):
+    events = [*EVENTS[:3], UserUttered(PRIVATE_WORDS, {"name": "inform", "confidence": 0.9})]
+    store = ProjectSQLTrackerStore(domain=domain)
+    asyncio.run(store.save(DialogueStateTracker.from_events("patient-10", events, domain.slots)))
+
+    assert main(["export", "patient-10", "--reviewed"]) == 0
+    text = capsys.readouterr().out
+    assert "--reviewed" in text
+    assert [e.text for e in read_back(text, domain).events if isinstance(e, UserUttered)] == [PRIVATE_WORDS]
 
 
 def test_export_to_a_new_file_and_then_append(stored, domain, tmp_path, capsys):
@@ -103,7 +150,7 @@ def test_export_keeps_the_words_once_when_entities_overlap(tracker_url, domain, 
     store = ProjectSQLTrackerStore(domain=domain)
     asyncio.run(store.save(DialogueStateTracker.from_events("patient-8", events, domain.slots)))
 
-    assert main(["export", "patient-8"]) == 0
+    assert main(["export", "patient-8", "--reviewed"]) == 0
     story = read_back(capsys.readouterr().out, domain)
     user = next(e for e in story.events if isinstance(e, UserUttered))
     assert user.text == text

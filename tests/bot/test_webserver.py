@@ -104,6 +104,15 @@ def test_a_port_in_use_is_reported_as_such():
         taken.close()
 
 
+def test_the_page_loads_the_chat_safety_script_before_it_starts_the_widget(page_url):
+    body = get(page_url + "/")[2]
+    assert body.index('src="/static/webchat.js"') < body.index('src="/static/lms-chat-safety.js"') \
+        < body.index('src="/page.js"')
+    status, headers, script = get(page_url + "/static/lms-chat-safety.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert "LmsChatSafety" in script
+
+
 def test_serves_the_embed_files_for_other_websites(page_url):
     script = get(page_url + "/static/lms-chat-embed.js")
     styles = get(page_url + "/static/lms-chat-embed.css")

@@ -59,6 +59,7 @@ def embed_url(bot_stack, tmp_path_factory):
     site = tmp_path_factory.mktemp("embed_site")
     (site / "js").mkdir()
     shutil.copy(webserver.WIDGET_BUNDLE, site / "js" / "rasa-webchat-1.0.1.js")
+    shutil.copy(webserver.WEB / "chat_safety.js", site / "js" / "lms-chat-safety.js")
     shutil.copy(webserver.WEB / "embed.js", site / "js" / "lms-chat-embed.js")
     shutil.copy(webserver.WEB / "embed.css", site / "js" / "lms-chat-embed.css")
     snippet = readme_snippet()

@@ -86,6 +86,9 @@ async function answer(page, said) {
   throw new Error(`no answer prepared for the bot's message: ${last}`);
 }
 
+// Everything the page prints to the browser console.
+const consoleLines = [];
+
 async function run(page) {
   await page.goto(BASE_URL, { waitUntil: "load" });
   step(`opened ${BASE_URL}`);
@@ -103,6 +106,32 @@ async function run(page) {
 
   const greeting = await waitForBot(page, 0);
   step(`bot greeted: ${greeting.join(" | ").slice(0, 120)}`);
+
+  // The widget prints the socket id and the conversation token; chat_safety.js keeps them out.
+  const token = await page.evaluate(() => {
+    const stored = JSON.parse(window.sessionStorage.getItem("chat_session") || "null");
+    return stored && stored.session_id;
+  });
+  check(typeof token === "string" && token.length > 20, "the widget must keep a conversation token");
+  const leaked = consoleLines.filter((line) => line.includes(token) || /session_confirm|session_id/.test(line));
+  check(leaked.length === 0, `the conversation token reached the browser console: ${leaked.join(" | ")}`);
+  step(`the token is not in the browser console (${consoleLines.length} console lines)`);
+
+  // A bot message with a javascript: link: it must become text; an https: link stays a link.
+  const links = await page.evaluate(async () => {
+    const message = document.createElement("div");
+    message.className = "rw-response";
+    message.innerHTML = '<div class="rw-message-text"><a href="JaVaScRiPt:window.__pwned=1">tap here</a> ' +
+      '<a href="https://www.cancer.gov/">cancer.gov</a></div>';
+    document.querySelector(".rw-messages-container").appendChild(message);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const found = Array.from(message.querySelectorAll("a")).map((a) => a.getAttribute("href"));
+    message.remove();
+    return found;
+  });
+  check(JSON.stringify(links) === JSON.stringify(["https://www.cancer.gov/"]),
+    `only the https: link may stay a link, found ${JSON.stringify(links)}`);
+  step("a javascript: link in a bot message became text; an https: link stayed");
 
   let said = await type(page, QUESTION);
   for (let turn = 0; turn < 10 && !/stage\s+III\b/i.test(said.join("\n")); turn++) {
@@ -135,6 +164,15 @@ async function run(page) {
   check(injected.scripts === 0 && injected.bold === 0, `user-typed HTML must be shown as text, found ${JSON.stringify(injected)}`);
   step("user-typed HTML is shown as text and not run");
   await page.screenshot({ path: join(SCREENSHOTS, "3-typed-html.png"), fullPage: true });
+
+  // "Start a new conversation" must get a new conversation from the server, not reuse the old one.
+  await Promise.all([page.waitForEvent("load"), page.locator("#new-conversation").click()]);
+  await page.locator(".rw-conversation-container").waitFor({ timeout: 20000 });
+  await waitForBot(page, 0);
+  const newToken = await page.evaluate(() => JSON.parse(window.sessionStorage.getItem("chat_session")).session_id);
+  check(newToken && newToken !== token, "a new conversation must come with a new token from the server");
+  check(!(await botMessages(page)).join("\n").match(/stage\s+III\b/i), "the new conversation must start empty");
+  step("'Start a new conversation' got a new, empty conversation from the server");
 }
 
 async function main() {
@@ -150,6 +188,7 @@ async function main() {
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => consoleLines.push(message.text()));
   try {
     await run(page);
     check(errors.length === 0, `the page raised errors: ${errors.join("; ")}`);
