@@ -127,11 +127,11 @@ class Process:
 
 def find_program(name: str) -> str:
     """Returns the path of a program of the Debian packages, or raises with what to install."""
-    if name in ("initdb", "postgres", "pg_ctl"):
-        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                       key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
-        if found:
-            return found[-1]
+    if name in ("initdb", "postgres"):
+        # Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
+        versions = glob.glob(f"/usr/lib/postgresql/*/bin/{name}")
+        if versions:
+            return max(versions, key=lambda path: int(Path(path).parts[4]) if Path(path).parts[4].isdigit() else 0)
     path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
     if not path:
         raise RuntimeError(f"{name} is not installed. {PACKAGES_HINT}")
@@ -355,8 +355,8 @@ class Cluster:
 
     def _wait_for(self, processes: List[Process], ready: Callable[[Process], bool], timeout: float,
                   what: str) -> None:
-        deadline = started = time.monotonic()
-        deadline += timeout
+        started = time.monotonic()
+        deadline = started + timeout
         waiting = list(processes)
         last_report = started
         while waiting:

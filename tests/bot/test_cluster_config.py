@@ -81,3 +81,10 @@ async def test_replicas_leave_retention_to_the_cluster_job(tracker_url, domain, 
     monkeypatch.setenv("RETENTION_IN_RASA_SERVER", "1")
     ProjectSQLTrackerStore(domain=domain).stop_sweeping()  # the default: the server sweeps
     assert await replica.retrieve("old") is None
+
+
+def test_a_missing_server_program_says_what_to_install():
+    from bot.cluster import find_program
+
+    with pytest.raises(RuntimeError, match="apt-get install postgresql redis-server nginx"):
+        find_program("no-such-server-program")
