@@ -6,6 +6,7 @@ killed is killed in the last test.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 import pytest
 import socketio
+import sqlalchemy as sa
 from rasa.core.lock_store import RedisLockStore
 from redis.connection import parse_url
 
@@ -34,6 +36,7 @@ SLOT_ANSWERS = {"site": "It is in my leg", "size_cm": None, "grade": None, "node
                 "metastasis": "No"}
 DOUBLE_SUBMIT = "thank you"
 CLIENT_TIMEOUT = 240
+DAY = 24 * 60 * 60
 KILL_AFTER_TURNS = 15
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET_SCRIPT = ROOT / "tests" / "browser" / "widget_test.mjs"
@@ -367,6 +370,26 @@ def test_after_postgresql_restarts_the_servers_reconnect(cluster):
     assert [text for text, _ in turns] == ["what stage is a 9 cm tumour in my thigh?", *sent]
     slots = cluster.tracker(sender, replica=1)["slots"]
     assert (slots["size_cm"], slots["grade"]) == (9.0, "3")
+
+
+def test_one_retention_job_deletes_idle_conversations_for_the_whole_cluster(cluster):
+    # The job sweeps every few seconds here (RETENTION_SWEEP_MINUTES in conftest.py); the
+    # replicas never sweep (RETENTION_IN_RASA_SERVER=0).
+    idle = f"rest-idle-{time.monotonic_ns()}"
+    event = {"event": "action", "name": "action_listen", "timestamp": time.time() - 40 * DAY}
+    with cluster.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO events (sender_id, type_name, timestamp, action_name, data) "
+                    "VALUES (:sender, 'action', :timestamp, 'action_listen', :data)"),
+            {"sender": idle, "timestamp": event["timestamp"], "data": json.dumps(event)})
+    deadline = time.monotonic() + 60
+    while cluster.stored_events(idle) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not cluster.stored_events(idle), "the idle conversation was not deleted within a minute"
+    logs = {path.name: path.read_text(errors="replace") for path in cluster.cluster.log_dir.glob("*.log")}
+    assert "Deleted 1 conversation(s) idle for more than 30 days." in logs["retention_job.log"]
+    assert not [name for name, text in logs.items()
+                if name.startswith("Rasa_server") and "conversation(s) idle for more than" in text]
 
 
 def test_when_a_replica_is_killed_conversations_go_on_and_no_completed_turn_is_lost(cluster):
