@@ -399,9 +399,21 @@ class Cluster:
              "-c", f"max_connections={self.max_connections}", "-c", "fsync=on"],
             user=postgres_user(), stop_signal=signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
 
+    def _check_postgres_can_reach(self, user: Optional[str]) -> None:
+        """Raises when PostgreSQL, running as another user, cannot reach the data folder."""
+        if user is None:
+            return
+        reachable = subprocess.run(["test", "-x", str(self.data_dir)], user=user).returncode == 0
+        if not reachable:
+            raise RuntimeError(
+                f"PostgreSQL runs as the '{user}' user, which cannot reach {self.data_dir} (a "
+                "folder above it is closed to other users). Set CLUSTER_DATA_DIR to a folder "
+                "it can reach, for example CLUSTER_DATA_DIR=/var/tmp/lms-cluster.")
+
     def _init_postgres(self) -> None:
         data = self.data_dir / "postgres"
         user = postgres_user()
+        self._check_postgres_can_reach(user)
         if (data / "PG_VERSION").exists():
             return
         self.say(f"      first run: creating the database cluster in {data} (initdb)")

@@ -18,6 +18,9 @@ Rasa's own setting (`SQL_POOL_SIZE`, `SQL_MAX_OVERFLOW`).
 Deleting is real: on SQLite, `PRAGMA secure_delete=ON` overwrites the freed pages and a
 `VACUUM` afterwards rebuilds the file, so deleted words cannot be read back from it.
 
+When the database cannot be reached, `retrieve` raises `ConversationStoreUnavailable`, so the
+chat channels send the unavailable notice instead of Rasa answering without the conversation.
+
 Logs name counts only, never message text or slot values.
 """
 from __future__ import annotations
@@ -31,8 +34,10 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ROOT
@@ -47,6 +52,16 @@ DEFAULT_SWEEP_MINUTES = 60.0
 RETENTION_IN_SERVER_ENV = "RETENTION_IN_RASA_SERVER"
 # Any fixed number, the same in every process: the key of the retention advisory lock.
 RETENTION_ADVISORY_LOCK = 0x1E105  # "LMS"
+
+
+class ConversationStoreUnavailable(BaseException):
+    """The conversation store cannot be read, so the turn stops here instead of going on without it.
+
+    A BaseException on purpose: Rasa's FailSafeTrackerStore, which wraps every tracker store,
+    catches each Exception from `retrieve` and carries on as if the conversation were new,
+    which would answer a patient without what they had said. This passes through it, and the
+    chat channels (bot/channels.py) answer with `utter_service_unavailable`.
+    """
 
 
 def tracker_store_url() -> URL:
@@ -137,6 +152,14 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
             self.delete_idle_conversations(self.retention_days)
             interval = sweep_every_seconds if sweep_every_seconds is not None else configured_sweep_seconds()
             threading.Thread(target=self._sweep, args=(interval,), name="retention", daemon=True).start()
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """Returns the stored conversation; raises ConversationStoreUnavailable when the database is unreachable."""
+        try:
+            return await super().retrieve(sender_id)
+        except (OperationalError, InterfaceError) as error:
+            logger.error(f"The conversation store could not be read ({type(error).__name__}).")
+            raise ConversationStoreUnavailable() from error
 
     def _reconnect_after_restarts(self) -> None:
         """Replaces Rasa's engine with one that tests pooled connections before use (pool_pre_ping)."""

@@ -350,12 +350,18 @@ def test_with_redis_stopped_patients_get_the_notice_and_recover(cluster):
     assert cluster.tracker(sender)["slots"]["grade"] == "2"
 
 
-def test_after_postgresql_restarts_the_servers_reconnect(cluster):
+def test_postgresql_down_gives_the_notice_and_after_a_restart_the_servers_reconnect(cluster):
     sender, token = conversation_with_facts(cluster)
     postgres = cluster.cluster.process("PostgreSQL")
-    cluster.cluster.stop_process(postgres)
-    cluster.cluster.start_process(postgres)
     unavailable = cluster.response_text("utter_service_unavailable")
+    cluster.cluster.stop_process(postgres)
+    try:
+        for _ in range(2):  # once on each replica: the notice, not an answer without the conversation
+            reply = cluster.send(token, "Grade 1")
+            assert reply.status_code == 200
+            assert [m.get("text") for m in reply.json()] == [unavailable]
+    finally:
+        cluster.cluster.start_process(postgres)
     sent = ["Grade 3", "No", "No"]
     replicas = set()
     for text in sent:
