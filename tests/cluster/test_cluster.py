@@ -1,7 +1,8 @@
 """Two Rasa servers behind nginx on PostgreSQL and Redis: nothing lost, spliced or leaked, and faults survived.
 
-The tests run in file order on one cluster (tests/cluster/conftest.py); the replica that is
-killed is killed in the last test.
+The tests run in file order on one cluster (tests/cluster/conftest.py): the fault tests come
+after the conversations, a replica is killed in the second-to-last test, and the last one
+stops the whole cluster.
 """
 from __future__ import annotations
 
