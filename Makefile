@@ -147,7 +147,7 @@ test-integration: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium
 	$(PY) -m pytest -m "servers or browser or model" -q
 
 test-cluster: $(MODEL) $(STAMPS)/knowledge $(STAMPS)/node $(STAMPS)/chromium cluster-servers
-	$(call step,Test 5/5: cluster tests with two Rasa servers behind nginx on PostgreSQL and Redis (about 4 minutes; pytest -m cluster))
+	$(call step,Test 5/5: cluster tests with two Rasa servers behind nginx on PostgreSQL and Redis (several minutes; pytest -m cluster))
 	$(PY) -m pytest -m cluster -q -s tests/cluster
 
 # --- maintenance ----------------------------------------------------------------

@@ -55,6 +55,7 @@ from bot import ROOT
 from bot.nlu.plain_letters import plain_letters
 from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
 from bot.rate_limits import ChannelLimits
+from bot.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,8 @@ async def handle_guarded(
         # Rasa's REST channel would log the message text on this path.
         logger.warning("Handling a message was cancelled.")
         return
+    except ConversationStoreUnavailable:
+        logger.error("The conversation store was unreachable; the turn was not run.")
     except Exception as error:
         # The class only: an exception's message may quote the user's text.
         logger.error(f"Handling a message failed with {type(error).__name__}; "

@@ -127,11 +127,11 @@ class Process:
 
 def find_program(name: str) -> str:
     """Returns the path of a program of the Debian packages, or raises with what to install."""
-    if name in ("initdb", "postgres", "pg_ctl"):
-        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                       key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
-        if found:
-            return found[-1]
+    if name in ("initdb", "postgres"):
+        # Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
+        versions = glob.glob(f"/usr/lib/postgresql/*/bin/{name}")
+        if versions:
+            return max(versions, key=lambda path: int(Path(path).parts[4]) if Path(path).parts[4].isdigit() else 0)
     path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
     if not path:
         raise RuntimeError(f"{name} is not installed. {PACKAGES_HINT}")
@@ -355,8 +355,8 @@ class Cluster:
 
     def _wait_for(self, processes: List[Process], ready: Callable[[Process], bool], timeout: float,
                   what: str) -> None:
-        deadline = started = time.monotonic()
-        deadline += timeout
+        started = time.monotonic()
+        deadline = started + timeout
         waiting = list(processes)
         last_report = started
         while waiting:
@@ -399,9 +399,21 @@ class Cluster:
              "-c", f"max_connections={self.max_connections}", "-c", "fsync=on"],
             user=postgres_user(), stop_signal=signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
 
+    def _check_postgres_can_reach(self, user: Optional[str]) -> None:
+        """Raises when PostgreSQL, running as another user, cannot reach the data folder."""
+        if user is None:
+            return
+        reachable = subprocess.run(["test", "-x", str(self.data_dir)], user=user).returncode == 0
+        if not reachable:
+            raise RuntimeError(
+                f"PostgreSQL runs as the '{user}' user, which cannot reach {self.data_dir} (a "
+                "folder above it is closed to other users). Set CLUSTER_DATA_DIR to a folder "
+                "it can reach, for example CLUSTER_DATA_DIR=/var/tmp/lms-cluster.")
+
     def _init_postgres(self) -> None:
         data = self.data_dir / "postgres"
         user = postgres_user()
+        self._check_postgres_can_reach(user)
         if (data / "PG_VERSION").exists():
             return
         self.say(f"      first run: creating the database cluster in {data} (initdb)")

@@ -21,7 +21,9 @@ Deleting is real: on SQLite, `PRAGMA secure_delete=ON` overwrites the freed page
 A locked or briefly unreachable database does not lose a turn: reading and saving a
 conversation are tried again (STORE_ATTEMPTS times, with short pauses) and, if the database
 stays unavailable, fail with `ConversationStoreUnavailable` rather than falling back to
-memory (bot/channels.py then sends the unavailable notice).
+memory (bot/channels.py then sends the unavailable notice). It is a BaseException so that
+Rasa's FailSafeTrackerStore, which catches every Exception and carries on as if the
+conversation were new, lets it through.
 
 Logs name counts and error classes only, never message text or slot values; the engine
 hides a failed statement's bound parameters.
@@ -40,7 +42,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import ROOT
@@ -68,12 +70,18 @@ STORE_GIVE_UP_SECONDS = STORE_ATTEMPTS * SQLITE_BUSY_SECONDS + sum(RETRY_PAUSES_
 Result = TypeVar("Result")
 
 
-class ConversationStoreUnavailable(Exception):
-    """The conversation store could not be read or written, even after retrying."""
-
-
 def _wait_briefly_for_locks(connection: Any, _record: Any) -> None:
     connection.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
+
+
+class ConversationStoreUnavailable(BaseException):
+    """The conversation store could not be read or written, even after retrying: the turn stops here.
+
+    A BaseException on purpose: Rasa's FailSafeTrackerStore, which wraps every tracker store,
+    catches each Exception from `retrieve` and carries on as if the conversation were new,
+    which would answer a patient without what they had said. This passes through it, and the
+    chat channels (bot/channels.py) answer with `utter_service_unavailable`.
+    """
 
 
 def tracker_store_url() -> URL:
@@ -195,7 +203,7 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         for number in range(1, STORE_ATTEMPTS + 1):
             try:
                 return await attempt()
-            except OperationalError as error:
+            except (OperationalError, InterfaceError) as error:
                 # The class only: even with hidden parameters, say nothing of the statement.
                 if number == STORE_ATTEMPTS:
                     logger.error(f"{what} a conversation failed {number} times with "

@@ -81,3 +81,40 @@ async def test_replicas_leave_retention_to_the_cluster_job(tracker_url, domain, 
     monkeypatch.setenv("RETENTION_IN_RASA_SERVER", "1")
     ProjectSQLTrackerStore(domain=domain).stop_sweeping()  # the default: the server sweeps
     assert await replica.retrieve("old") is None
+
+
+def test_a_missing_server_program_says_what_to_install():
+    from bot.cluster import find_program
+
+    with pytest.raises(RuntimeError, match="apt-get install postgresql redis-server nginx"):
+        find_program("no-such-server-program")
+
+
+async def test_an_unreachable_conversation_store_stops_the_turn_with_the_unavailable_notice(
+        tracker_url, domain):
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.channels import SERVICE_UNAVAILABLE, handle_guarded
+    from bot.tracker_store import ConversationStoreUnavailable
+    from tests.bot.test_channels import domain_text
+
+    store = ProjectSQLTrackerStore(domain=domain, retention_days=0)
+    # The database goes away (a file in a folder that does not exist cannot be opened).
+    store.engine = create_engine("sqlite:////no-such-folder/tracker.db")
+    store.sessionmaker = sessionmaker(bind=store.engine)
+    # Rasa wraps every store in FailSafeTrackerStore, which would carry on with a new, empty
+    # conversation; the error passes through it.
+    wrapped = FailSafeTrackerStore(store)
+    with pytest.raises(ConversationStoreUnavailable):
+        await wrapped.get_or_create_tracker("patient-1")
+
+    async def model(message: UserMessage) -> None:
+        await wrapped.get_or_create_tracker(message.sender_id)
+        await message.output_channel.send_response(message.sender_id, {"text": "an answer"})
+
+    collector = CollectingOutputChannel()
+    await handle_guarded(UserMessage("Grade 2", collector, "patient-1"), model, domain_text)
+    assert [m["text"] for m in collector.messages] == [domain_text(SERVICE_UNAVAILABLE)]

@@ -97,6 +97,8 @@ def cluster() -> Iterator[RunningCluster]:
         "KNOWLEDGE_DB_URL": _knowledge_db_url(),
         "RATE_LIMIT_PER_ADDRESS": "0",  # every test patient comes from 127.0.0.1
         "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
+        # The cluster's one retention job sweeps every 3 seconds, so a test can watch it.
+        "RETENTION_SWEEP_MINUTES": "0.05",
         "LOG_LEVEL": "INFO",
         # Sanic waits 15 s for open requests when a server stops; the tests have none left.
         "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "3",

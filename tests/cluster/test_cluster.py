@@ -1,11 +1,13 @@
 """Two Rasa servers behind nginx on PostgreSQL and Redis: nothing lost, spliced or leaked, and faults survived.
 
-The tests run in file order on one cluster (tests/cluster/conftest.py); the replica that is
-killed is killed in the last test.
+The tests run in file order on one cluster (tests/cluster/conftest.py): the fault tests come
+after the conversations, a replica is killed in the second-to-last test, and the last one
+stops the whole cluster.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -20,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 import pytest
 import socketio
+import sqlalchemy as sa
 from rasa.core.lock_store import RedisLockStore
 from redis.connection import parse_url
 
@@ -34,6 +37,7 @@ SLOT_ANSWERS = {"site": "It is in my leg", "size_cm": None, "grade": None, "node
                 "metastasis": "No"}
 DOUBLE_SUBMIT = "thank you"
 CLIENT_TIMEOUT = 240
+DAY = 24 * 60 * 60
 KILL_AFTER_TURNS = 15
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET_SCRIPT = ROOT / "tests" / "browser" / "widget_test.mjs"
@@ -347,12 +351,18 @@ def test_with_redis_stopped_patients_get_the_notice_and_recover(cluster):
     assert cluster.tracker(sender)["slots"]["grade"] == "2"
 
 
-def test_after_postgresql_restarts_the_servers_reconnect(cluster):
+def test_postgresql_down_gives_the_notice_and_after_a_restart_the_servers_reconnect(cluster):
     sender, token = conversation_with_facts(cluster)
     postgres = cluster.cluster.process("PostgreSQL")
-    cluster.cluster.stop_process(postgres)
-    cluster.cluster.start_process(postgres)
     unavailable = cluster.response_text("utter_service_unavailable")
+    cluster.cluster.stop_process(postgres)
+    try:
+        for _ in range(2):  # once on each replica: the notice, not an answer without the conversation
+            reply = cluster.send(token, "Grade 1")
+            assert reply.status_code == 200
+            assert [m.get("text") for m in reply.json()] == [unavailable]
+    finally:
+        cluster.cluster.start_process(postgres)
     sent = ["Grade 3", "No", "No"]
     replicas = set()
     for text in sent:
@@ -367,6 +377,26 @@ def test_after_postgresql_restarts_the_servers_reconnect(cluster):
     assert [text for text, _ in turns] == ["what stage is a 9 cm tumour in my thigh?", *sent]
     slots = cluster.tracker(sender, replica=1)["slots"]
     assert (slots["size_cm"], slots["grade"]) == (9.0, "3")
+
+
+def test_one_retention_job_deletes_idle_conversations_for_the_whole_cluster(cluster):
+    # The job sweeps every few seconds here (RETENTION_SWEEP_MINUTES in conftest.py); the
+    # replicas never sweep (RETENTION_IN_RASA_SERVER=0).
+    idle = f"rest-idle-{time.monotonic_ns()}"
+    event = {"event": "action", "name": "action_listen", "timestamp": time.time() - 40 * DAY}
+    with cluster.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO events (sender_id, type_name, timestamp, action_name, data) "
+                    "VALUES (:sender, 'action', :timestamp, 'action_listen', :data)"),
+            {"sender": idle, "timestamp": event["timestamp"], "data": json.dumps(event)})
+    deadline = time.monotonic() + 60
+    while cluster.stored_events(idle) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not cluster.stored_events(idle), "the idle conversation was not deleted within a minute"
+    logs = {path.name: path.read_text(errors="replace") for path in cluster.cluster.log_dir.glob("*.log")}
+    assert "Deleted 1 conversation(s) idle for more than 30 days." in logs["retention_job.log"]
+    assert not [name for name, text in logs.items()
+                if name.startswith("Rasa_server") and "conversation(s) idle for more than" in text]
 
 
 def test_when_a_replica_is_killed_conversations_go_on_and_no_completed_turn_is_lost(cluster):
