@@ -29,7 +29,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
-from bench.bots import BENCH_DIR, Bot, Moodbot, ThisBot, scaled_knowledge, wait_until_answering
+from bench.bots import (BENCH_DIR, MOODBOT_DIR, QUICK_MOODBOT_DIR, Bot, Moodbot, ThisBot, scaled_knowledge,
+                        wait_until_answering)
 from bot.launcher import ROOT
 
 RESULTS_DIR = ROOT / "results" / "bench"
@@ -298,7 +299,9 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
                    rasa_port=port_base, action_port=port_base + 50, web_port=port_base + 3075,
                    log_dir=log_dir, profile_dir=BENCH_DIR / "profiles" / stamp if profile else None,
                    **({"model": model} if model else {}))
-    mood = Moodbot(name="moodbot", url=f"http://localhost:{port_base + 1}", port=port_base + 1, log_dir=log_dir)
+    quick = load == Load.tiny()
+    mood = Moodbot(name="moodbot", url=f"http://localhost:{port_base + 1}", port=port_base + 1, log_dir=log_dir,
+                   folder=QUICK_MOODBOT_DIR if quick else MOODBOT_DIR, quick=quick)
     _progress("1/4 Preparing the baseline and the larger knowledge base")
     scaled_env = scaled_knowledge(load.kb_scale, DATA_DIR, BENCH_DIR / f"knowledge-x{load.kb_scale}")
     results: Dict[str, Any] = {"started": stamp, "load": asdict(load), "logs": str(log_dir)}

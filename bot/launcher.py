@@ -164,7 +164,8 @@ class Stack:
         return None
 
 
-def _interrupt(signum, frame) -> None:
+def stop_like_ctrl_c(signum, frame) -> None:
+    """A signal handler that makes SIGTERM stop things as Ctrl-C does (KeyboardInterrupt)."""
     raise KeyboardInterrupt
 
 
@@ -182,8 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     stack = Stack(args.model, args.rasa_port, args.action_port, args.web_port)
     # Stop the children on SIGTERM too (and on SIGINT when started in the background,
     # where the shell makes the process ignore it).
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
+    signal.signal(signal.SIGINT, stop_like_ctrl_c)
     try:
         stack.start()
     except RuntimeError as error:

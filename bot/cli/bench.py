@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import signal
 from dataclasses import fields
 from pathlib import Path
 
@@ -55,14 +56,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Runs the benchmark; returns 0 when it finished (whatever the timings), else an error."""
     from bench.latency import Load, run_benchmark
+    from bot.launcher import stop_like_ctrl_c
 
     load = Load.tiny() if args.tiny else Load(**{item.name: getattr(args, item.name) for item in fields(Load)})
     if min(load.samples, load.conversations, load.turns, load.rounds, load.window) < 1 or load.kb_scale < 2:
         raise CommandError("Every load figure must be at least 1, and --kb-scale at least 2.", 2)
     if load.long_turns < 2 * load.window:
         raise CommandError("--long-turns must be at least twice --window, so the two windows do not overlap.", 2)
+    # A SIGTERM (timeout, a CI runner) stops both bots as Ctrl-C does, through run_benchmark's cleanup.
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     try:
         run_benchmark(load, port_base=args.port_base, model=args.model, profile=args.profile)
+    except KeyboardInterrupt:
+        raise CommandError("The benchmark was stopped; both bots are stopped too.", 130) from None
     except RuntimeError as error:
         raise CommandError(f"The benchmark could not run: {error}") from None
     return 0

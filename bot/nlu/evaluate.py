@@ -12,6 +12,7 @@ Values are normalized as: numbers rounded to 2 decimals, booleans and text lower
 """
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -105,11 +106,17 @@ def train_model(config: str, out_dir: str) -> str:
                      fixed_model_name="nlu-evaluation")
 
 
-def parse_all(model_path: str, texts: List[str]) -> List[Dict]:
-    """Return Rasa's parse result for each text."""
+@functools.lru_cache(maxsize=1)
+def loaded_model(model_path: str):
+    """Returns the trained model loaded once per process (loading takes most of a minute)."""
     from rasa.core.agent import Agent
 
-    agent = Agent.load(model_path)
+    return Agent.load(model_path)
+
+
+def parse_all(model_path: str, texts: List[str]) -> List[Dict]:
+    """Return Rasa's parse result for each text."""
+    agent = loaded_model(model_path)
 
     async def run():
         return [await agent.parse_message(text) for text in texts]

@@ -108,3 +108,44 @@ def test_a_taken_port_stops_the_servers_already_started(tmp_path):
     finally:
         taken.close()
         stack.stop()
+
+
+# The benchmark's moodbot, with `rasa` replaced by a script that sleeps; it prints its pid.
+BENCHMARK = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    import bench.bots as bots
+    bots.RASA = sys.argv[3]
+    bots.ensure_moodbot = lambda folder, quick=False: Path("model.tar.gz")
+    mood = bots.Moodbot(name="moodbot", url="", folder=Path(sys.argv[2]), port=int(sys.argv[1]))
+    mood.start()
+    print("PID", mood.process.pid, flush=True)
+    time.sleep(600)
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent death signal is Linux's")
+def test_the_benchmarks_moodbot_dies_with_a_killed_benchmark(tmp_path):
+    # Regression: the moodbot was started without bot.die_with_parent, so a benchmark stopped
+    # by a signal left it running and listening.
+    # No PYTHONPATH: the moodbot runs in its own folder, where this project is not importable.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    rasa = tmp_path / "rasa"
+    rasa.write_text("#!/bin/sh\nexec sleep 600\n")
+    rasa.chmod(0o755)
+    process = subprocess.Popen([sys.executable, "-c", BENCHMARK, str(free_port()), str(tmp_path), str(rasa)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = ""
+        for line in process.stdout:
+            if line.startswith("PID "):
+                break
+        assert line.startswith("PID "), line
+        pid = int(line.split()[1])
+        assert alive(pid)
+        process.kill()
+        process.wait()
+        assert wait_until_gone([pid]) == []
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -1,7 +1,8 @@
 """`python -m bot bench --tiny` runs end to end: both bots start, every row of the table is filled.
 
 Only that it runs is checked here, never how fast: timings belong to the benchmark itself
-(docs/performance.md). The moodbot baseline is trained once into var/bench/moodbot.
+(docs/performance.md). The tiny run's moodbot baseline is trained for a few epochs, once,
+into var/bench/moodbot-quick.
 """
 import json
 import os
