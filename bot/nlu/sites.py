@@ -62,6 +62,8 @@ def read_unclear_sites(spans: List[Span], sites: List[Dict]) -> List[Dict]:
         # "spread to the pelvic lymph nodes" is about spread, not about where it started.
         inside_another = any(o.start <= span.start and span.end <= o.end for o in others)
         negated = any(token.lower_ in NEGATIONS for token in span.doc)
-        if not inside_another and not negated and not is_denied(span):
+        # "in the middle of chemo", "abdominal pain": the same neighbours as for a site say no.
+        blocked = _blocked(span, load_yaml("site.yml"))
+        if not inside_another and not negated and not blocked and not is_denied(span):
             return [make_fact("site_unclear", span.id_, span)]
     return []

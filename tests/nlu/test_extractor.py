@@ -278,5 +278,9 @@ def test_figures_of_speech_and_vague_places_are_not_sites():
     assert facts_of("abdomen") == {("site_unclear", "abdomen")}
     assert ("site_unclear", "abdomen") not in facts_of("spread to the pelvic lymph nodes")
     assert ("site_unclear", "abdomen") not in facts_of("no spots in the abdomen")
+    # Regression: a second vague answer ("around my middle") was not read, so the site was asked again.
+    assert facts_of("around my middle i think") == {("site_unclear", "abdomen")}
+    assert ("site_unclear", "abdomen") not in facts_of("i am in the middle of chemo, what next?")
+    assert ("site_unclear", "abdomen") not in facts_of("abdominal pain after surgery")
     assert ("site", "uterus") in facts_of("LMS was found in the fibroid they removed")
     assert ("grade", "X") in facts_of("the grade couldn't be assigned")
