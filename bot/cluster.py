@@ -46,7 +46,7 @@ from typing import Callable, Dict, List, Optional
 
 from bot import ROOT
 from bot.conversation_tokens import SECRET_ENV, server_secret
-from bot.launcher import port_open
+from bot.launcher import ACTION_SERVER_ENV, port_open
 from bot.rasa_server import API_TOKEN_ENV, api_token
 
 DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
@@ -475,7 +475,8 @@ class Cluster:
         for number in range(1, self.action_count + 1):
             port = self.ports.action(number)
             processes.append(Process(f"action server {number}", port,
-                                     [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]))
+                                     [rasa, "run", "actions", "--actions", "actions", "--port", str(port)],
+                                     env=ACTION_SERVER_ENV))
         for number in range(1, self.rasa_count + 1):
             port = self.ports.rasa(number)
             processes.append(Process(

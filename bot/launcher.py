@@ -31,6 +31,13 @@ def connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 
 
+# The action server (rasa_sdk's Sanic) keeps an idle connection open longer than the Rasa
+# server's HTTP client reuses one (aiohttp: 15 s). With Sanic's default of 5 s, a busy Rasa
+# server wrote an action call into a connection Sanic was closing ("Cannot write to closing
+# transport") and the patient got the unavailable notice.
+ACTION_SERVER_ENV = {"SANIC_KEEP_ALIVE_TIMEOUT": "60"}
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     """Returns True when something accepts TCP connections on host:port."""
     with socket.socket() as sock:
@@ -46,6 +53,8 @@ class Service:
     port: int
     command: List[str]
     process: Optional[subprocess.Popen] = None
+    # Settings for this service only, on top of the stack's.
+    env: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,7 +79,8 @@ class Stack:
         # No secret on any command line: `ps` shows command lines to every local user.
         self.services = [
             Service("action server", self.action_port,
-                    [rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]),
+                    [rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+                    env=ACTION_SERVER_ENV),
             Service("Rasa server", self.rasa_port,
                     [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.model),
                      "--interface", self.host, "--port", str(self.rasa_port),
@@ -122,7 +132,7 @@ class Stack:
             # it ends (even by SIGKILL, which gives stop() no chance to run).
             guarded = [sys.executable, "-m", "bot.die_with_parent", str(os.getpid()), *service.command]
             service.process = subprocess.Popen(
-                guarded, cwd=ROOT, env=self.child_env(), stdout=out,
+                guarded, cwd=ROOT, env={**self.child_env(), **service.env}, stdout=out,
                 stderr=subprocess.STDOUT if out else None, start_new_session=True)
             self._wait_for(service, timeout)
             print(f"  the {service.name} is up on :{service.port}", flush=True)

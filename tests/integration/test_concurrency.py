@@ -1,6 +1,8 @@
 """Fifty patients at once over REST: each gets the stage for their own tumour, and no facts leak."""
 import asyncio
+import http.client
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -97,3 +99,20 @@ async def test_fifty_patients_at_once(bot_stack, sender, tmp_path, monkeypatch):
              for slots in [bot_stack.tracker(p.sender)["slots"]]
              if (slots["size_cm"], slots["grade"]) != (p.size_cm, p.grade)]
     assert not leaks, leaks
+
+
+def test_the_action_server_keeps_an_idle_connection_longer_than_the_rasa_servers_client(bot_stack):
+    # Regression: with Sanic's default keep-alive of 5 s the action server closed idle
+    # connections that the Rasa server's client (aiohttp, 15 s) still reused; under load the
+    # action call was written into a closing connection and patients got the unavailable notice.
+    connection = http.client.HTTPConnection("127.0.0.1", bot_stack.stack.action_port, timeout=30)
+    try:
+        for attempt in range(2):
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, f"request {attempt + 1}: HTTP {response.status}"
+            if attempt == 0:
+                time.sleep(7)  # longer than Sanic's default keep-alive, shorter than aiohttp's
+    finally:
+        connection.close()
