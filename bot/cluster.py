@@ -46,7 +46,7 @@ from typing import Callable, Dict, List, Optional
 
 from bot import ROOT
 from bot.conversation_tokens import SECRET_ENV, server_secret
-from bot.launcher import ACTION_SERVER_ENV, port_open
+from bot.launcher import ACTION_SERVER_ENV, port_open, stop_like_ctrl_c
 from bot.rasa_server import API_TOKEN_ENV, api_token
 
 DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
@@ -662,18 +662,14 @@ def _die_with(parent: int) -> Callable[[], None]:
     return in_child
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     """Runs the cluster until Ctrl-C or SIGTERM; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot cluster", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
+    signal.signal(signal.SIGINT, stop_like_ctrl_c)
     try:
         cluster = Cluster(
             model=args.model,
