@@ -1,7 +1,7 @@
 """The answer policy (knowledge.answering): the question asked is answered, or honestly declined."""
 import pytest
 
-from knowledge import answering
+from knowledge import answering, query
 from knowledge.retrieval import normalise
 
 
@@ -83,6 +83,17 @@ def test_a_treatment_question_about_something_else_is_not_given_the_treatment_ov
     assert answering.points_elsewhere("help paying for cancer treatment", "treatment")
     assert plan("help paying for cancer treatment", "treatment").action != answering.ANSWER_GENERAL
     assert not answering.points_elsewhere("how is leiomyosarcoma treated?", "treatment")
+
+
+def test_a_tumour_question_gets_the_general_answer_only_when_its_overview_is_the_nearest_entry():
+    # The treatment overview is only the router's second entry for a question about a therapy the
+    # knowledge base does not describe: the overview would answer another question.
+    nearest = [m.entry_id for m in query.question_index().rank("can proton beam be used instead for lms", limit=2)]
+    assert nearest[0] != "treatment_overview" and nearest[1] == "treatment_overview"
+    assert answering.points_elsewhere("can proton beam be used instead for lms", "treatment")
+    assert plan("can proton beam be used instead for lms", "treatment").action == answering.DECLINE
+    assert plan("how do they treat leiomyosarcoma", "treatment").action == answering.ANSWER_GENERAL
+    assert plan("what are the survival rates for lms", "survival").action == answering.ANSWER_GENERAL
 
 
 def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
