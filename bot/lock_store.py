@@ -7,7 +7,8 @@ endpoints.yml names it as `type: bot.lock_store.ProjectLockStore`. Settings:
   cluster shares, so two replicas never handle turns of one conversation at the same time.
 - `TICKET_LOCK_LIFETIME` (Rasa's own setting, seconds, default 60): how long a turn may hold
   a conversation's lock. It must be longer than the longest turn, or a waiting turn starts
-  before the running one has saved its events.
+  before the running one has saved its events: the store refuses to start when it is not
+  (bot/action_timeout.py, which also bounds the turn's wait for the action server).
 
 Why not Rasa's `RedisLockStore` as it is: its `issue_ticket` and `cleanup` read the lock,
 change it in Python and write it back (GET, then SET). Two replicas that take a ticket for
@@ -35,6 +36,8 @@ from typing import Any, AsyncGenerator, Optional
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
+
+from bot.action_timeout import check_lock_outlives_a_turn
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +165,7 @@ class ProjectLockStore(LockStore):
     """The lock store LOCK_STORE_URL chooses: Rasa's in-memory store, or the atomic Redis store (both keeping waiting turns queued)."""
 
     def __new__(cls, endpoint_config: Any = None, **kwargs: Any) -> LockStore:  # type: ignore[misc]
+        check_lock_outlives_a_turn()
         url = lock_store_url()
         if url is None:
             return QueueKeepingInMemoryLockStore()
