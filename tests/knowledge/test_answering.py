@@ -101,3 +101,17 @@ def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
     plan = answering.plan_question("my doctor said its stage 3, what treatments are there?", "treatment",
                                    {}, "III")
     assert plan.action == answering.ANSWER_GENERAL and plan.question == "treatment"
+
+
+def test_an_entrys_own_example_is_answered_by_that_entry_whatever_the_classifier_says():
+    """Regression: "what is a gist" (the GIST entry's "what is gist") fell below the threshold
+    once other GIST entries gained examples; a word-for-word example now always routes home."""
+    index = query.question_index()
+    assert index.best("what is a gist").entry_id == "gist"
+    examples = [(entry.id, text) for entry in query.entries() for text in entry.examples]
+    # Words that are an example of two entries (after normalising) belong to neither.
+    own = [(entry_id, text) for entry_id, text in examples if normalise(text) in index.exact]
+    assert len(own) > 0.99 * len(examples)
+    for entry_id, text in own:
+        match = index.best(text)
+        assert match is not None and match.entry_id == entry_id, (entry_id, text, match)
