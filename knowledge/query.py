@@ -293,11 +293,11 @@ def condition_gate():
 
 
 def question_index():
-    """Return the similarity index over every entry's question and examples (built once per process)."""
+    """Return the similarity index over every entry's question and examples (once per process, cached on disk)."""
     url = database_url()
     if url not in _indexes:
-        from knowledge.retrieval import QuestionIndex
-        _indexes[url] = QuestionIndex([(e.id, text) for e in entries() for text in [e.question, *e.examples, e.answer]])
+        from knowledge.retrieval import load_or_build
+        _indexes[url] = load_or_build([(e.id, text) for e in entries() for text in [e.question, *e.examples, e.answer]])
     return _indexes[url]
 
 

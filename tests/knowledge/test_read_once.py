@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from knowledge import query
 from knowledge.db import engine_for
-from knowledge.retrieval import QuestionIndex
+from knowledge.retrieval import QuestionIndex, load_or_build
 
 
 @pytest.fixture
@@ -91,3 +91,28 @@ def test_the_classifier_weights_need_no_copy_per_question_and_score_the_same():
     ranked = index.rank("what is leiomyosarcoma", limit=3)
     index.classifier.coef_ = np.ascontiguousarray(index.classifier.coef_)  # the layout sklearn leaves
     assert index.rank("what is leiomyosarcoma", limit=3) == ranked
+
+
+def test_a_built_index_is_loaded_from_the_cache_by_the_next_process(tmp_path, monkeypatch):
+    first = load_or_build(EXAMPLES, tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached index was trained again")
+
+    monkeypatch.setattr(QuestionIndex, "__init__", no_training)
+    again = load_or_build(EXAMPLES, tmp_path)
+    assert again.rank("what is leiomyosarcoma", limit=3) == first.rank("what is leiomyosarcoma", limit=3)
+    assert again.classifier.coef_.T.flags["C_CONTIGUOUS"]  # the layout survives the pickle
+    assert again.known_share("leiomysarcoma") == 1.0  # its cache of close words works again
+
+
+def test_changed_entries_or_a_broken_cache_file_build_the_index_again(tmp_path):
+    load_or_build(EXAMPLES, tmp_path)
+    changed = load_or_build(EXAMPLES + [(EXAMPLES[0][0], "an example added today")], tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 2
+    for path in tmp_path.glob("*.pickle"):
+        path.write_bytes(b"not a pickle")
+    rebuilt = load_or_build(EXAMPLES, tmp_path)
+    assert rebuilt.rank("what is leiomyosarcoma", limit=3) == QuestionIndex(EXAMPLES).rank("what is leiomyosarcoma", limit=3)
+    assert changed.rank("an example added today", limit=1)[0].entry_id == EXAMPLES[0][0]
