@@ -99,7 +99,9 @@ class ClusterRow:
     this_p95: float
     moodbot_p95: float
     errors: int
-    # This cluster's throughput over one Rasa server's at the same load, when 1 was measured.
+    # This cluster's throughput ratio (to the moodbot) over one Rasa server's at the same load,
+    # when 1 was measured: how much more the cluster serves, with the machine's changing
+    # load taken out by the moodbot measured beside each.
     scale_over_one: Optional[float] = None
 
     @property
@@ -129,7 +131,7 @@ def cluster_rows(measurements: List[Measurement], turns: int) -> List[ClusterRow
     for row in table:
         one = next((r for r in table if r.rasa_servers == 1 and r.conversations == row.conversations), None)
         if one is not None:
-            row.scale_over_one = row.this_throughput / one.this_throughput
+            row.scale_over_one = row.throughput_ratio / one.throughput_ratio
     return table
 
 
@@ -137,7 +139,7 @@ def format_cluster_table(table: List[ClusterRow]) -> str:
     """Returns the table as Markdown: throughput, p50 and p95 of the cluster and the moodbot, and their ratios."""
     lines = [
         "| Rasa servers | conversations x turns | this bot msg/s | moodbot msg/s | throughput ratio "
-        "| msg/s over 1 server | this bot p50 | moodbot p50 | this bot p95 | moodbot p95 | p95 ratio | failed |",
+        "| throughput ratio over 1 server's | this bot p50 | moodbot p50 | this bot p95 | moodbot p95 | p95 ratio | failed |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in table:

@@ -50,11 +50,12 @@ def test_each_cluster_figure_is_divided_by_the_moodbot_figure_measured_just_befo
     assert two.throughput_ratio == pytest.approx(1.0)  # against the moodbot's 4 s, not its 2 s
     assert two.this_p50 == 300 and two.this_p95 == 300 and two.moodbot_p95 == 200
     assert two.p95_ratio == pytest.approx(1.5)
-    assert two.scale_over_one == pytest.approx(8.0 / 4.0)
+    # throughput ratio 1.0 with 2 servers against (20 / 8.0) / (20 / 2.0) = 0.25 with 1
+    assert two.scale_over_one == pytest.approx(1.0 / 0.25)
     assert table[1].scale_over_one == pytest.approx(1.0)
     text = format_cluster_table(table)
     assert text.count("\n") == len(table) + 1
-    assert "| 2 | 20 x 1 | 5.0 | 5.0 | 1.00 | 2.00 | 300 ms | 200 ms | 300 ms | 200 ms | 1.50 | 0 |" in text
+    assert "| 2 | 20 x 1 | 5.0 | 5.0 | 1.00 | 4.00 | 300 ms | 200 ms | 300 ms | 200 ms | 1.50 | 0 |" in text
 
 
 def test_a_cluster_measurement_without_its_moodbot_measurement_is_an_error():
