@@ -85,6 +85,26 @@ def test_a_treatment_question_about_something_else_is_not_given_the_treatment_ov
     assert not answering.points_elsewhere("how is leiomyosarcoma treated?", "treatment")
 
 
+def test_a_question_is_ranked_once_even_when_its_nearest_entries_are_checked(monkeypatch):
+    # The router ranked a low-scoring tumour question twice (best, then points_elsewhere): the
+    # ranking is most of a knowledge answer's cost. Same plans as with two rankings.
+    index = answering.query.question_index()
+    calls = []
+    rank = index.rank
+    monkeypatch.setattr(index, "rank", lambda text, limit=5: calls.append(text) or rank(text, limit))
+    for text, asked in [("help paying for cancer treatment", "treatment"),
+                        ("how is leiomyosarcoma treated?", "treatment"), ("what is DFSP?", None)]:
+        calls.clear()
+        ranked = rank(text, limit=answering.NEAREST_FOR_GENERAL)
+        planned = answering.plan_question(text, asked, {})
+        assert len(calls) == 1, text
+        assert answering.points_elsewhere(text, asked or "treatment", ranked) == \
+            answering.points_elsewhere(text, asked or "treatment")
+        best = index.best(text)
+        assert planned.score == (best.score if best else 0.0)
+    assert answering.plan_question("help paying for cancer treatment", "treatment", {}).action == answering.DECLINE
+
+
 def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
     # Regression: "stage 3" drew the nearest entries to staging, and the question was declined.
     plan = answering.plan_question("my doctor said its stage 3, what treatments are there?", "treatment",
