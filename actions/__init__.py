@@ -6,10 +6,11 @@ No medical rule is decided here; every fact, rule and sentence comes from
 
 import os as _os
 
-# A cluster's action servers (bot/cluster.py sets ACTIONS_PRELOAD_KNOWLEDGE=1) build the
-# question index before they listen: building it takes a minute or more on a busy 2-core
-# machine, which the first patient of each server would otherwise wait through.
-# `make run` leaves it to the first question, as before.
+# The action servers of `make run` and `make run-cluster` (bot/launcher.py and bot/cluster.py
+# set ACTIONS_PRELOAD_KNOWLEDGE=1) build the question index before they listen: building it
+# takes from 12 s to a minute or more on a busy 2-core machine, longer than a turn may wait
+# for the action server (ACTION_TIMEOUT_SECONDS, 10 s), so the first patient of each server
+# would otherwise get the unavailable notice. Tests that import the actions leave it unset.
 if _os.environ.get("ACTIONS_PRELOAD_KNOWLEDGE", "").strip() == "1":
     from knowledge import query as _query
 

@@ -17,7 +17,10 @@ Every user message goes through:
 2. The model, as usual.
 3. The silence guard: if the model sent nothing back (the action server is down, say, and
    Rasa only logs the failure), or the turn failed part way (the conversation store stayed
-   locked), the user gets `utter_service_unavailable`.
+   locked), or an action failed after part of the answer went out, the user gets
+   `utter_service_unavailable`. The turn's calls to the action server share
+   `ACTION_TIMEOUT_SECONDS` (bot/action_timeout.py), so a hung action server gets the patient
+   that notice within the bound, not after Rasa's 300 seconds.
 
 Rasa wraps the conversation store in a FailSafeTrackerStore, which on a database error
 carries on with an empty conversation and keeps the turn in memory, where nothing reads it
@@ -52,6 +55,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot import ROOT
+from bot.action_timeout import bound_action_calls, turn_of_actions
 from bot.nlu.plain_letters import plain_letters
 from bot.conversation_tokens import REST, SOCKETIO, ConversationTokens
 from bot.rate_limits import ChannelLimits
@@ -210,7 +214,8 @@ async def handle_guarded(
     counting = CountingOutputChannel(message.output_channel)
     message.output_channel = counting
     try:
-        await on_new_message(message)
+        with turn_of_actions() as actions:
+            await on_new_message(message)
     except asyncio.CancelledError:
         # The client went away or the server is stopping: nobody is left to answer, and
         # Rasa's REST channel would log the message text on this path.
@@ -228,6 +233,10 @@ async def handle_guarded(
         return
     if counting.sent == 0:
         logger.warning("The model sent no reply to a message; sent the unavailable notice.")
+        await _reply(message, SERVICE_UNAVAILABLE, response_text)
+    elif actions.failed:
+        # Rasa logs a failed action and carries on: what went out is only part of the answer.
+        logger.warning("An action failed after part of the answer was sent; sent the unavailable notice.")
         await _reply(message, SERVICE_UNAVAILABLE, response_text)
 
 
@@ -358,6 +367,7 @@ class _Guarded:
             # On every message: Rasa makes a new agent when a model is loaded through the API.
             agent = getattr(self._app.ctx, "agent", None) if self._app else None
             store_errors_fail_the_turn(agent)
+            bound_action_calls(agent)
             await handle_guarded(message, on_new_message, self.response_text)
 
         return handler

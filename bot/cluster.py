@@ -23,7 +23,8 @@ Settings (environment variables, README "Running several servers"):
 CLUSTER_RASA_SERVERS (3), CLUSTER_ACTION_SERVERS (2), CLUSTER_PORT_BASE (7000),
 CLUSTER_DATA_DIR (.cluster), CLUSTER_POSTGRES_URL, CLUSTER_REDIS_URL,
 CLUSTER_POSTGRES_MAX_CONNECTIONS (100), SQL_POOL_SIZE (5), SQL_MAX_OVERFLOW (5),
-TICKET_LOCK_LIFETIME (120 seconds).
+TICKET_LOCK_LIFETIME (120 seconds, longer than the longest turn: bot/action_timeout.py),
+ACTION_TIMEOUT_SECONDS (10).
 
 PostgreSQL refuses to run as root: as root, this runs it as the `postgres` user that Debian's
 package creates.
@@ -266,6 +267,7 @@ class Cluster:
         self.max_overflow = _setting("SQL_MAX_OVERFLOW", 5)
         self.lock_lifetime = _setting("TICKET_LOCK_LIFETIME", 120)
         self.check_pool_size()
+        self.check_lock_lifetime()
         self.api_token = self.extra_env.get(API_TOKEN_ENV) or ""
 
     # --- settings -------------------------------------------------------------------
@@ -281,6 +283,13 @@ class Cluster:
                 f"more than PostgreSQL's max_connections {self.max_connections} minus "
                 f"{RESERVED_CONNECTIONS} reserved. Lower SQL_POOL_SIZE or SQL_MAX_OVERFLOW, or raise "
                 "CLUSTER_POSTGRES_MAX_CONNECTIONS.")
+
+    def check_lock_lifetime(self) -> None:
+        """Raises when TICKET_LOCK_LIFETIME is not longer than the longest turn (before anything starts)."""
+        # Here, not at the top: the module loads Rasa, which this launcher otherwise never needs.
+        from bot.action_timeout import check_lock_outlives_a_turn
+
+        check_lock_outlives_a_turn(self.lock_lifetime)
 
     @property
     def postgres_password_file(self) -> Path:

@@ -35,7 +35,10 @@ def connect_host(host: str) -> str:
 # server's HTTP client reuses one (aiohttp: 15 s). With Sanic's default of 5 s, a busy Rasa
 # server wrote an action call into a connection Sanic was closing ("Cannot write to closing
 # transport") and the patient got the unavailable notice.
-ACTION_SERVER_ENV = {"SANIC_KEEP_ALIVE_TIMEOUT": "60"}
+# It also builds the question index before it listens (actions/__init__.py): built on the
+# first question instead (12 s to a minute), it took longer than a turn may wait for the
+# action server (ACTION_TIMEOUT_SECONDS), and the first patient got the unavailable notice.
+ACTION_SERVER_ENV = {"SANIC_KEEP_ALIVE_TIMEOUT": "60", "ACTIONS_PRELOAD_KNOWLEDGE": "1"}
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -7,7 +7,8 @@ endpoints.yml names it as `type: bot.lock_store.ProjectLockStore`. Settings:
   cluster shares, so two replicas never handle turns of one conversation at the same time.
 - `TICKET_LOCK_LIFETIME` (Rasa's own setting, seconds, default 60): how long a turn may hold
   a conversation's lock. It must be longer than the longest turn, or a waiting turn starts
-  before the running one has saved its events.
+  before the running one has saved its events: the store refuses to start when it is not
+  (bot/action_timeout.py, which also bounds the turn's wait for the action server).
 
 Why not Rasa's `RedisLockStore` as it is: its `issue_ticket` and `cleanup` read the lock,
 change it in Python and write it back (GET, then SET). Two replicas that take a ticket for
@@ -16,16 +17,27 @@ both) then both get ticket 0 and both run, and their events interleave. `AtomicR
 is Rasa's store with those steps (and the waiters' `update_lock`) done in a Redis transaction (WATCH/MULTI/EXEC), retried
 when another replica changed the lock in between. tests/cluster/test_cluster.py shows the race
 with Rasa's class and its absence with this one, against a real Redis.
+
+Both stores also keep a waiting turn in the queue (`QueueKeepingLock`). Rasa's ticket for a
+turn expires TICKET_LOCK_LIFETIME after it was issued, also while the turn is still waiting:
+when the turn ahead outlives its ticket (its Rasa server was killed in the middle of it, or
+it hung), the waiting turn's ticket can expire at the same check, and Rasa's `lock()` then
+waits for a ticket that no longer exists, for ever (the patient's message is never answered).
+Here a turn whose ticket expired while it waited takes a new one and goes on waiting.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
-from typing import Any, Optional
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Optional
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
+
+from bot.action_timeout import check_lock_outlives_a_turn
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +51,39 @@ def lock_store_url() -> Optional[str]:
     return os.environ.get(LOCK_STORE_URL_ENV, "").strip() or None
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class QueueKeepingLock:
+    """Rasa's `LockStore.lock`, except that a turn whose ticket expired while it waited queues again.
+
+    A mixin for Rasa's lock stores (in memory and Redis); the rest of the store is Rasa's.
+    """
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """Holds the conversation's lock for one turn: waits for this turn's ticket to be served."""
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            while True:
+                lock = self.get_lock(conversation_id)
+                if lock is None or ticket not in {waiting.number for waiting in lock.tickets}:
+                    # Expired while it waited, together with the turn ahead: queue again.
+                    logger.warning("A waiting turn's conversation lock expired; it takes a new ticket.")
+                    ticket = self.issue_ticket(conversation_id, lock_lifetime)
+                    continue
+                if not lock.is_locked(ticket):
+                    break
+                await asyncio.sleep(wait_time_in_seconds)
+                self.update_lock(conversation_id)
+            yield lock
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+
+class QueueKeepingInMemoryLockStore(QueueKeepingLock, InMemoryLockStore):
+    """Rasa's in-memory lock store (one Rasa process) with a waiting turn kept in the queue."""
+
+
+class AtomicRedisLockStore(QueueKeepingLock, RedisLockStore):
     """Rasa's RedisLockStore whose ticket issue and clean-up are atomic across Rasa servers."""
 
     @classmethod
@@ -118,12 +162,13 @@ class AtomicRedisLockStore(RedisLockStore):
 
 
 class ProjectLockStore(LockStore):
-    """The lock store LOCK_STORE_URL chooses: Rasa's in-memory store, or the atomic Redis store."""
+    """The lock store LOCK_STORE_URL chooses: Rasa's in-memory store, or the atomic Redis store (both keeping waiting turns queued)."""
 
     def __new__(cls, endpoint_config: Any = None, **kwargs: Any) -> LockStore:  # type: ignore[misc]
+        check_lock_outlives_a_turn()
         url = lock_store_url()
         if url is None:
-            return InMemoryLockStore()
+            return QueueKeepingInMemoryLockStore()
         if not url.startswith(("redis://", "rediss://")):
             raise ValueError(f"{LOCK_STORE_URL_ENV} must be a redis:// URL (or unset for one "
                              f"Rasa process), not {url.split('@')[-1]!r}.")

@@ -4,7 +4,7 @@ Each entry brings its question, its example questions and its answer
 (knowledge/data/entries/*.yml). A linear classifier (scikit-learn's SGDClassifier with
 logistic loss, fixed seed) learns the entries from them, over TF-IDF word n-grams and
 character n-grams (so that typos still match). An entry's score is the classifier's
-probability, lowered by the share of the question's words that no entry uses ("what is
+probability (1 for a question that is word for word one of the entry's own), lowered by the share of the question's words that no entry uses ("what is
 Ewing sarcoma?" is mostly about a word the entries never use). Below `min_score`
 (knowledge/data/retrieval.yml, calibrated on questions kept apart from the test set) nothing
 is returned, and the bot says it has no vetted answer rather than answering another question.
@@ -82,6 +82,13 @@ class QuestionIndex:
         # matrix C-contiguous and would copy all of it (classes x features) on every question.
         # Stored column-major, coef_.T is C-contiguous already: same numbers, no copy.
         self.classifier.coef_ = np.asfortranarray(self.classifier.coef_)
+        # A question that is, once normalised, one entry's own question or example is that
+        # entry's, whatever the classifier's probability ("what is gist" is an example of the GIST
+        # entry, but the GIST treatment entry's examples share its words).
+        owners: dict = {}
+        for text, label in zip(texts, labels):
+            owners.setdefault(text, set()).add(label)
+        self.exact = {text: next(iter(found)) for text, found in owners.items() if len(found) == 1 and text}
         self.vocabulary = sorted({word for text in texts for word in text.split()})
         self._known = set(self.vocabulary)
         self._by_length: dict = {}
@@ -120,6 +127,8 @@ class QuestionIndex:
             return []
         features = hstack([self.words.transform([query]), self.chars.transform([query])]).tocsr()
         probabilities = self.classifier.predict_proba(features)[0] * self.known_share(query)
+        if query in self.exact:
+            probabilities[list(self.classifier.classes_).index(self.exact[query])] = 1.0
         best = probabilities.argsort()[::-1][:limit]
         return [Match(str(self.classifier.classes_[i]), round(float(probabilities[i]), 4)) for i in best]
 

@@ -62,3 +62,15 @@ def test_the_tumour_facts_have_one_name_in_the_entities_the_slots_and_the_engine
     vocabulary = yaml.safe_load((ROOT / "knowledge" / "data" / "staging" / "vocabulary.yml").read_text())
     assert set(patterns["SITE"]) <= set(SITES)
     assert {site["id"] for site in vocabulary["sites"]} - {"unknown"} == set(SITES)
+
+
+def test_no_safety_or_control_message_fills_a_tumour_fact_from_its_entities():
+    """'I want to kill myself, it's 5 cm' or 'stop, it's grade 3' must not fill a slot on the way."""
+    safety_and_control = {"crisis", "urgent_symptom", "stop", "restart", "out_of_scope"}
+    entity_mappings = [(name, mapping) for name, slot in DOMAIN["slots"].items()
+                       for mapping in slot.get("mappings", []) if mapping["type"] == "from_entity"]
+    assert len(entity_mappings) >= 9
+    for name, mapping in entity_mappings:
+        assert set(mapping.get("not_intent", [])) >= safety_and_control, name
+    # One list, reused through a YAML anchor, so the next mapping cannot forget an intent.
+    assert (ROOT / "domain.yml").read_text().count("[crisis, urgent_symptom") == 1

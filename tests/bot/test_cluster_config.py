@@ -4,13 +4,13 @@ import subprocess
 import time
 
 import pytest
-from rasa.core.lock_store import InMemoryLockStore, LockStore
+from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import read_endpoint_config
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels import share_rooms_through_redis
 from bot.cluster import Cluster, Ports, nginx_config
-from bot.lock_store import AtomicRedisLockStore
+from bot.lock_store import AtomicRedisLockStore, QueueKeepingInMemoryLockStore
 from bot.tracker_store import ProjectSQLTrackerStore
 from tests.bot.test_tracker_store import DAY, conversation
 
@@ -48,7 +48,7 @@ def test_the_lock_store_is_in_memory_unless_a_redis_url_is_set(monkeypatch):
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook")
     config = read_endpoint_config("endpoints.yml", "lock_store")
     monkeypatch.delenv("LOCK_STORE_URL", raising=False)
-    assert type(LockStore.create(config)) is InMemoryLockStore
+    assert type(LockStore.create(config)) is QueueKeepingInMemoryLockStore
     monkeypatch.setenv("LOCK_STORE_URL", "redis://127.0.0.1:6390/1")
     store = LockStore.create(config)  # redis-py connects on first use, not here
     assert type(store) is AtomicRedisLockStore

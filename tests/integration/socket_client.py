@@ -39,7 +39,9 @@ class SocketConversation:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        await self.client.disconnect()
+        # Leave the way a closed browser tab does. A polite disconnect() waits for the long poll
+        # in flight, which the server ends only at its next ping (25 s): 28 s per conversation.
+        await self.client.eio.disconnect(abort=True)
 
     async def say(self, text: str, timeout: float = 120) -> List[Dict[str, Any]]:
         """Sends one message; returns the bot's messages until it has been quiet for a while."""

@@ -1,7 +1,7 @@
 """The answer policy (knowledge.answering): the question asked is answered, or honestly declined."""
 import pytest
 
-from knowledge import answering
+from knowledge import answering, query
 from knowledge.retrieval import normalise
 
 
@@ -93,6 +93,7 @@ def test_a_question_is_ranked_once_even_when_its_nearest_entries_are_checked(mon
     rank = index.rank
     monkeypatch.setattr(index, "rank", lambda text, limit=5: calls.append(text) or rank(text, limit))
     for text, asked in [("help paying for cancer treatment", "treatment"),
+                        ("can proton beam be used instead for lms", "treatment"),
                         ("how is leiomyosarcoma treated?", "treatment"), ("what is DFSP?", None)]:
         calls.clear()
         ranked = rank(text, limit=answering.NEAREST_FOR_GENERAL)
@@ -102,7 +103,17 @@ def test_a_question_is_ranked_once_even_when_its_nearest_entries_are_checked(mon
             answering.points_elsewhere(text, asked or "treatment")
         best = index.best(text)
         assert planned.score == (best.score if best else 0.0)
-    assert answering.plan_question("help paying for cancer treatment", "treatment", {}).action == answering.DECLINE
+
+
+def test_a_tumour_question_gets_the_general_answer_only_when_its_overview_is_the_nearest_entry():
+    # The treatment overview is only the router's second entry for a question about a therapy the
+    # knowledge base does not describe: the overview would answer another question.
+    nearest = [m.entry_id for m in query.question_index().rank("can proton beam be used instead for lms", limit=2)]
+    assert nearest[0] != "treatment_overview" and nearest[1] == "treatment_overview"
+    assert answering.points_elsewhere("can proton beam be used instead for lms", "treatment")
+    assert plan("can proton beam be used instead for lms", "treatment").action == answering.DECLINE
+    assert plan("how do they treat leiomyosarcoma", "treatment").action == answering.ANSWER_GENERAL
+    assert plan("what are the survival rates for lms", "survival").action == answering.ANSWER_GENERAL
 
 
 def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
@@ -110,3 +121,17 @@ def test_a_stated_stage_does_not_turn_a_treatment_question_into_a_decline():
     plan = answering.plan_question("my doctor said its stage 3, what treatments are there?", "treatment",
                                    {}, "III")
     assert plan.action == answering.ANSWER_GENERAL and plan.question == "treatment"
+
+
+def test_an_entrys_own_example_is_answered_by_that_entry_whatever_the_classifier_says():
+    """Regression: "what is a gist" (the GIST entry's "what is gist") fell below the threshold
+    once other GIST entries gained examples; a word-for-word example now always routes home."""
+    index = query.question_index()
+    assert index.best("what is a gist").entry_id == "gist"
+    examples = [(entry.id, text) for entry in query.entries() for text in entry.examples]
+    # Words that are an example of two entries (after normalising) belong to neither.
+    own = [(entry_id, text) for entry_id, text in examples if normalise(text) in index.exact]
+    assert len(own) > 0.99 * len(examples)
+    for entry_id, text in own:
+        match = index.best(text)
+        assert match is not None and match.entry_id == entry_id, (entry_id, text, match)

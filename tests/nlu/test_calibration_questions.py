@@ -39,3 +39,15 @@ def test_the_rule_counts_one_wrong_answer_as_several_missed_ones():
     assert calibrate.choose([_row(0.4, 92, 3), _row(0.6, 80, 1)]) == 0.4
     # A tie goes to the higher threshold.
     assert calibrate.choose([_row(0.4, 85, 1), _row(0.6, 85, 1)]) == 0.6
+
+
+def test_the_calibration_set_splits_into_two_fixed_halves_that_both_have_declines():
+    halves = {evaluation.half_of(q["text"]) for q in QUESTIONS}
+    assert halves == {"dev", "score"}
+    for half in halves:
+        part = [q for q in QUESTIONS if evaluation.half_of(q["text"]) == half]
+        assert 0.4 * len(QUESTIONS) < len(part) < 0.6 * len(QUESTIONS)
+        assert sum(q["expect"] == evaluation.DECLINE for q in part) >= 40
+    # The split depends only on the text, so it never changes between runs or machines.
+    texts = ("what is lms", "what is sarcoma", "is lms rare", "how is lms treated")
+    assert [evaluation.half_of(t) for t in texts] == ["dev", "score", "dev", "score"]
