@@ -6,6 +6,9 @@ by Rasa's parser, and the token comes from `RASA_API_TOKEN` or `var/api_token` (
 Rasa compares the token a request brings with `provided == token`; the token handed to it
 here is a `ConstantTimeToken`, whose comparison takes the same time wherever the first
 difference is, so response times tell an attacker nothing about the token.
+
+It also makes Rasa check the action server's replies with a JSON-schema validator built once
+(bot/action_response_schema.py) rather than once per action call.
 """
 from __future__ import annotations
 
@@ -46,6 +49,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     import rasa.__main__
     import rasa.cli.run
 
+    from bot.action_response_schema import use_a_validator_built_once
+
     arguments = list(sys.argv[1:] if argv is None else argv)
     if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in arguments):
         raise SystemExit("Pass the API token in RASA_API_TOKEN or var/api_token, not on the command line.")
@@ -58,6 +63,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     # Rasa's parser binds `rasa run` to this module attribute when it is built, below.
     rasa.cli.run.run = run_with_token
+    use_a_validator_built_once()
     sys.argv = ["rasa", *arguments]
     rasa.__main__.main()
 

@@ -58,15 +58,19 @@ def refers_to_own_tumor(text: str) -> bool:
     return bool(words & set(settings()["personal_words"]))
 
 
-def points_elsewhere(text: str, asked: str) -> bool:
+def points_elsewhere(text: str, asked: str, nearest: list | None = None) -> bool:
     """Return whether the router's nearest entry is not the general answer to the tumour question asked.
 
     "can proton beam be used instead for lms?" is a treatment question, but the router's nearest
     entry is not the treatment overview: the general answer would then answer another question
     than the one asked (is proton beam therapy used?), so nothing vetted is said rather than that.
+    nearest: the router's ranking of the text (at least NEAREST_FOR_GENERAL entries), when
+    the caller has it already; else the text is ranked here.
     """
-    nearest = [match.entry_id for match in query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)]
-    return bool(nearest) and overview_entry(asked).id not in nearest
+    if nearest is None:
+        nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
+    ids = [match.entry_id for match in nearest[:NEAREST_FOR_GENERAL]]
+    return bool(ids) and overview_entry(asked).id not in ids
 
 
 def overview_entry(question: str) -> query.KnowledgeEntry:
@@ -91,7 +95,11 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     uncovered = query.condition_gate().entry_for(text)
     if uncovered:
         return QuestionPlan(ANSWER_ENTRY, query.entry(uncovered), None, 1.0)
-    match = query.question_index().best(text, min_score)
+    # One ranking serves both the best entry and, for a tumour question, the nearest entries
+    # (points_elsewhere): ranking is the costly part of a knowledge answer.
+    nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
+    threshold = settings()["min_score"] if min_score is None else min_score
+    match = nearest[0] if nearest and nearest[0].score >= threshold else None
     entry = query.entry(match.entry_id) if match else None
     score = match.score if match else 0.0
     question = asked or (entry.personalises if entry else None)
@@ -106,7 +114,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     if entry is None:
         # A stage the care team gave pulls the router towards the staging entries ("my doctor
         # said it's stage 3, what treatments are there?"): that question is still the tumour question.
-        if asked and (stated_stage or not points_elsewhere(text, asked)):
+        if asked and (stated_stage or not points_elsewhere(text, asked, nearest)):
             return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
         return QuestionPlan(DECLINE, score=score)
     if entry.personalises or (asked and stated_stage):

@@ -85,6 +85,26 @@ def test_a_treatment_question_about_something_else_is_not_given_the_treatment_ov
     assert not answering.points_elsewhere("how is leiomyosarcoma treated?", "treatment")
 
 
+def test_a_question_is_ranked_once_even_when_its_nearest_entries_are_checked(monkeypatch):
+    # The router ranked a low-scoring tumour question twice (best, then points_elsewhere): the
+    # ranking is most of a knowledge answer's cost. Same plans as with two rankings.
+    index = answering.query.question_index()
+    calls = []
+    rank = index.rank
+    monkeypatch.setattr(index, "rank", lambda text, limit=5: calls.append(text) or rank(text, limit))
+    for text, asked in [("help paying for cancer treatment", "treatment"),
+                        ("can proton beam be used instead for lms", "treatment"),
+                        ("how is leiomyosarcoma treated?", "treatment"), ("what is DFSP?", None)]:
+        calls.clear()
+        ranked = rank(text, limit=answering.NEAREST_FOR_GENERAL)
+        planned = answering.plan_question(text, asked, {})
+        assert len(calls) == 1, text
+        assert answering.points_elsewhere(text, asked or "treatment", ranked) == \
+            answering.points_elsewhere(text, asked or "treatment")
+        best = index.best(text)
+        assert planned.score == (best.score if best else 0.0)
+
+
 def test_a_tumour_question_gets_the_general_answer_only_when_its_overview_is_the_nearest_entry():
     # The treatment overview is only the router's second entry for a question about a therapy the
     # knowledge base does not describe: the overview would answer another question.
