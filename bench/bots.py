@@ -295,9 +295,11 @@ def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(data_dir)).encode() + b"\0" + path.read_bytes())
     wanted = f"{synthetic} synthetic entries added to {data_dir} ({digest.hexdigest()})\n"
+    env = {"KNOWLEDGE_DATA_DIR": str(copy), "KNOWLEDGE_DB_URL": url}
     if marker.exists() and marker.read_text() == wanted and not ensure_built(url, copy):
         print(f"  knowledge base x{scale}: cached in {_shown(out_dir)}", flush=True)
-        return {"KNOWLEDGE_DATA_DIR": str(copy), "KNOWLEDGE_DB_URL": url}
+        warm_question_index(env)
+        return env
     print(f"  knowledge base x{scale}: {today} entries + {synthetic} synthetic ones, "
           f"building {_shown(out_dir)} ...", flush=True)
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -309,7 +311,18 @@ def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str
     build(url, copy)
     engine_for(url).dispose()
     marker.write_text(wanted)
-    return {"KNOWLEDGE_DATA_DIR": str(copy), "KNOWLEDGE_DB_URL": url}
+    warm_question_index(env)
+    return env
+
+
+def warm_question_index(env: Dict[str, str]) -> None:
+    """Builds the question index of another knowledge base in a process of its own, which caches it.
+
+    The action server restarted on that knowledge base then loads it from var/question-index/
+    instead of training it while the benchmark waits (knowledge/retrieval.py, load_or_build).
+    """
+    subprocess.run([sys.executable, "-c", "from knowledge import query; query.question_index()"],
+                   cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
 
 
 def _shown(path: Path) -> str:

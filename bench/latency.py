@@ -22,6 +22,7 @@ import math
 import statistics
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,8 +30,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
-from bench.bots import (BENCH_DIR, MOODBOT_DIR, QUICK_MOODBOT_DIR, Bot, Moodbot, ThisBot, scaled_knowledge,
-                        wait_until_answering)
+from bench.bots import (BENCH_DIR, MOODBOT_DIR, QUICK_MOODBOT_DIR, Bot, Moodbot, ThisBot, ensure_moodbot,
+                        scaled_knowledge, wait_until_answering)
 from bot.launcher import ROOT
 
 RESULTS_DIR = ROOT / "results" / "bench"
@@ -302,13 +303,22 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
     quick = load == Load.tiny()
     mood = Moodbot(name="moodbot", url=f"http://localhost:{port_base + 1}", port=port_base + 1, log_dir=log_dir,
                    folder=QUICK_MOODBOT_DIR if quick else MOODBOT_DIR, quick=quick)
-    _progress("1/4 Preparing the baseline and the larger knowledge base")
-    scaled_env = scaled_knowledge(load.kb_scale, DATA_DIR, BENCH_DIR / f"knowledge-x{load.kb_scale}")
     results: Dict[str, Any] = {"started": stamp, "load": asdict(load), "logs": str(log_dir)}
     try:
-        _progress("2/4 Starting both bots")
-        mood.start()
-        this.start()
+        _progress("1/4 Starting both bots, and meanwhile preparing the larger knowledge base")
+        # Training the moodbot (on its first run) and building the larger knowledge base need no
+        # running bot: they go on beside this bot's start-up, which is mostly loading its model.
+        # The servers themselves are started from this thread: bot/die_with_parent.py stops a
+        # server when the thread that started it ends.
+        with ThreadPoolExecutor(max_workers=2) as beside:
+            baseline = beside.submit(ensure_moodbot, mood.folder, mood.quick)
+            larger = beside.submit(scaled_knowledge, load.kb_scale, DATA_DIR,
+                                   BENCH_DIR / f"knowledge-x{load.kb_scale}")
+            this.start()
+            baseline.result()
+            mood.start()
+            scaled_env = larger.result()
+        _progress("2/4 Waiting until both bots answer")
         for bot in (this, mood):
             wait_until_answering(bot)
         _progress(f"3/4 The same load against each bot, alternately, {load.rounds} time(s)")

@@ -7,6 +7,10 @@ after Ctrl-C, not after a SIGTERM to `make run`'s process group, not even after 
 the launcher, which leaves it no chance to stop anything itself. It sets the kernel's
 "parent death signal" (prctl PR_SET_PDEATHSIG) and then becomes the command (exec), which
 keeps the setting. Elsewhere than on Linux it just runs the command.
+
+Start it from a thread that lives as long as the server should: Linux sends the signal when
+the *thread* that started the process ends, not only the whole parent process (a server
+started from a worker thread of a ThreadPoolExecutor dies with that worker).
 """
 from __future__ import annotations
 
