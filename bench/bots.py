@@ -298,7 +298,6 @@ def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str
     env = {"KNOWLEDGE_DATA_DIR": str(copy), "KNOWLEDGE_DB_URL": url}
     if marker.exists() and marker.read_text() == wanted and not ensure_built(url, copy):
         print(f"  knowledge base x{scale}: cached in {_shown(out_dir)}", flush=True)
-        warm_question_index(env)
         return env
     print(f"  knowledge base x{scale}: {today} entries + {synthetic} synthetic ones, "
           f"building {_shown(out_dir)} ...", flush=True)
@@ -311,6 +310,12 @@ def scaled_knowledge(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str
     build(url, copy)
     engine_for(url).dispose()
     marker.write_text(wanted)
+    return env
+
+
+def scaled_knowledge_with_index(scale: int, data_dir: Path, out_dir: Path) -> Dict[str, str]:
+    """Returns scaled_knowledge's environment, once that knowledge base's question index is built and cached."""
+    env = scaled_knowledge(scale, data_dir, out_dir)
     warm_question_index(env)
     return env
 

@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 
 from bench.bots import (BENCH_DIR, MOODBOT_DIR, QUICK_MOODBOT_DIR, Bot, Moodbot, ThisBot, ensure_moodbot,
-                        scaled_knowledge, wait_until_answering)
+                        scaled_knowledge_with_index, wait_until_answering)
 from bot.launcher import ROOT
 
 RESULTS_DIR = ROOT / "results" / "bench"
@@ -312,7 +312,7 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
         # server when the thread that started it ends.
         with ThreadPoolExecutor(max_workers=2) as beside:
             baseline = beside.submit(ensure_moodbot, mood.folder, mood.quick)
-            larger = beside.submit(scaled_knowledge, load.kb_scale, DATA_DIR,
+            larger = beside.submit(scaled_knowledge_with_index, load.kb_scale, DATA_DIR,
                                    BENCH_DIR / f"knowledge-x{load.kb_scale}")
             this.start()
             baseline.result()
