@@ -32,8 +32,9 @@ class ActionAnswerQuestion(Action):
         facts = facts_from_slots(tracker.slots)
         stated = tracker.get_slot("stated_stage")
         in_form = tracker.active_loop_name == FORM
+        told_now = any(entity.get("entity") in facts for entity in message.get("entities") or [])
         plan = answering.plan_question(message.get("text") or "", TUMOR_QUESTION_OF_INTENT.get(intent),
-                                       facts, stated, may_personalise=not in_form)
+                                       facts, stated, may_personalise=not in_form, facts_in_message=told_now)
         if plan.action == answering.PERSONALISE:
             return [SlotSet("question", plan.question), SlotSet("answer_mode", "personal")]
         if plan.action == answering.DECLINE:

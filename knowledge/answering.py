@@ -73,6 +73,19 @@ def points_elsewhere(text: str, asked: str, nearest: list | None = None) -> bool
     return bool(ids) and overview_entry(asked).id not in ids
 
 
+def follows_up_on(question: str, nearest: list) -> bool:
+    """Return whether a message without facts of its own can be the tumour question, by the router's nearest entry.
+
+    The nearest entry must be the question's overview or one of its follow-up entries
+    (`follow_up_entries` in knowledge/data/retrieval.yml); a message none of whose words the
+    entries know ("what now?") leaves it to the intent.
+    """
+    if not nearest or nearest[0].score == 0:
+        return True
+    related = {overview_entry(question).id, *settings()["follow_up_entries"].get(question, [])}
+    return nearest[0].entry_id in related
+
+
 def overview_entry(question: str) -> query.KnowledgeEntry:
     """Return the entry that is the general answer to a tumour question."""
     return next(e for e in query.entries() if e.personalises == question)
@@ -80,7 +93,7 @@ def overview_entry(question: str) -> query.KnowledgeEntry:
 
 def plan_question(text: str, asked: str | None = None, facts: dict | None = None,
                   stated_stage: str | None = None, may_personalise: bool = True,
-                  min_score: float | None = None) -> QuestionPlan:
+                  min_score: float | None = None, facts_in_message: bool = True) -> QuestionPlan:
     """Return how to answer a message.
 
     asked: the tumour question the message was recognised as (stage, treatment, survival,
@@ -88,6 +101,9 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     (message and conversation), None where unknown. stated_stage: a stage the care team gave.
     may_personalise: False while the tumour questions are already being asked. min_score: the
     retrieval threshold, when not the calibrated one (knowledge/data/retrieval.yml).
+    facts_in_message: False when the message itself gives no tumour fact (the facts are from
+    earlier turns): it is then answered for the tumour only if the router agrees it asks that
+    question (follows_up_on).
     """
     facts = facts or {}
     if asked is None and re.search(settings()["stage_question"], text.lower()):
@@ -109,7 +125,8 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     has_facts = (any(facts.get(name) is not None for name in PERSONAL_FACTS)
                  or (facts.get("site") is not None and own)
                  or (asked == "stage" and (own or len(text.split()) <= 3)))
-    if question and has_facts and may_personalise:
+    if (question and has_facts and may_personalise
+            and (facts_in_message or follows_up_on(question, nearest))):
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:
         # A stage the care team gave pulls the router towards the staging entries ("my doctor

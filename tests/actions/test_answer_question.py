@@ -22,15 +22,16 @@ async def test_a_general_treatment_question_is_answered_then_made_specific_on_re
 
 async def test_a_question_with_tumor_facts_goes_to_the_tumor_questions(dispatcher):
     slots = {"site": "trunk_extremity", "size_cm": 8.0, "grade": "2"}
+    told = [{"entity": name, "value": value} for name, value in slots.items()]
     events = await ask(dispatcher, "grade 2 sarcoma of the thigh, 8 cm, no spread. treatment?",
-                       intent="ask_treatment", slots=slots)
+                       intent="ask_treatment", slots=slots, entities=told)
     assert events == [SlotSet("question", "treatment"), SlotSet("answer_mode", "personal")]
     assert responses(dispatcher) == []
 
 
 async def test_a_site_and_it_make_a_staging_question_personal(dispatcher):
     events = await ask(dispatcher, "LMS was found in the fibroid they removed. what stage is it?",
-                       intent="ask_stage", slots={"site": "uterus"})
+                       intent="ask_stage", slots={"site": "uterus"}, entities=[{"entity": "site", "value": "uterus"}])
     assert SlotSet("answer_mode", "personal") in events
 
 
@@ -57,3 +58,18 @@ async def test_during_the_form_a_question_is_answered_without_an_offer(dispatche
 def test_every_offer_the_action_can_make_exists(domain):
     for question in set(TUMOR_QUESTION_OF_INTENT.values()):
         assert f"utter_offer_personal_{question}" in domain["responses"]
+
+
+async def test_a_follow_up_about_something_else_is_not_answered_for_the_tumour(dispatcher):
+    # Regression (found by the benchmark): after the tumour questions, "is it hereditary?" read
+    # as a survival question got a survival answer for the patient's tumour.
+    slots = {"site": "trunk_extremity", "size_cm": 6.0, "grade": "2", "nodes": "no", "metastasis": "no"}
+    events = await ask(dispatcher, "is it hereditary?", intent="ask_survival", slots=slots)
+    assert SlotSet("answer_mode", "personal") not in events
+    # A follow-up that is the survival question still is.
+    events = await ask(dispatcher, "what are my chances?", intent="ask_survival", slots=slots)
+    assert SlotSet("answer_mode", "personal") in events
+    # And facts given in the message itself keep "facts and a question" personal.
+    events = await ask(dispatcher, "is it hereditary? it's 6 cm", intent="ask_survival", slots=slots,
+                       entities=[{"entity": "size_cm", "value": 6.0}])
+    assert SlotSet("answer_mode", "personal") in events

@@ -135,3 +135,38 @@ def test_an_entrys_own_example_is_answered_by_that_entry_whatever_the_classifier
     for entry_id, text in own:
         match = index.best(text)
         assert match is not None and match.entry_id == entry_id, (entry_id, text, match)
+
+
+KNOWN_TUMOUR = {"site": "trunk_extremity", "size_cm": 6.0, "grade": "2", "nodes": "no", "metastasis": "no"}
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("what are my chances?", "survival"), ("how long do I have", "survival"), ("whats the prognosis", "survival"),
+    ("what treatment will I need?", "treatment"), ("will it come back?", "recurrence"),
+    ("what stage is it?", "stage"), ("what now?", "survival"),
+])
+def test_a_follow_up_question_after_the_tumour_questions_is_answered_for_the_tumour(text, asked):
+    result = answering.plan_question(text, asked, dict(KNOWN_TUMOUR), facts_in_message=False)
+    assert result.action == answering.PERSONALISE and result.question == asked
+
+
+@pytest.mark.parametrize("text, asked", [
+    # Regression (found by the benchmark): read as a survival question after staging, it got
+    # a personal survival answer, a fluent answer to another question.
+    ("is it hereditary?", "survival"),
+    ("can my kids get it", "stage"),
+])
+def test_a_follow_up_the_router_places_elsewhere_gets_no_tumour_answer(text, asked):
+    result = answering.plan_question(text, asked, dict(KNOWN_TUMOUR), facts_in_message=False)
+    assert result.action in (answering.ANSWER_ENTRY, answering.DECLINE)
+    # The same words with facts in the message stay the tumour question ("facts and a question").
+    assert answering.plan_question(text, asked, dict(KNOWN_TUMOUR)).action == answering.PERSONALISE
+
+
+def test_the_follow_up_entries_are_entries_of_the_knowledge_base():
+    from knowledge.retrieval import settings
+
+    ids = {entry.id for entry in query.entries()}
+    for question, related in settings()["follow_up_entries"].items():
+        assert question in ("stage", "treatment", "survival", "recurrence")
+        assert set(related) <= ids, set(related) - ids
