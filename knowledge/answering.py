@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from knowledge import query
 from knowledge.facts import FACT_NAMES
-from knowledge.retrieval import settings
+from knowledge.retrieval import likely_enough, settings
 
 ANSWER_ENTRY = "answer_entry"
 ANSWER_GENERAL = "answer_general"
@@ -114,8 +114,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     # One ranking serves both the best entry and, for a tumour question, the nearest entries
     # (points_elsewhere): ranking is the costly part of a knowledge answer.
     nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
-    threshold = settings()["min_score"] if min_score is None else min_score
-    match = nearest[0] if nearest and nearest[0].score >= threshold else None
+    match = likely_enough(nearest, min_score)
     entry = query.entry(match.entry_id) if match else None
     score = match.score if match else 0.0
     question = asked or (entry.personalises if entry else None)

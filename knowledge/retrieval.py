@@ -158,9 +158,13 @@ class QuestionIndex:
 
     def best(self, text: str, min_score: float | None = None) -> Match | None:
         """Return the best entry if it is likely enough to answer with, else None."""
-        threshold = settings()["min_score"] if min_score is None else min_score
-        ranked = self.rank(text, limit=1)
-        return ranked[0] if ranked and ranked[0].score >= threshold else None
+        return likely_enough(self.rank(text, limit=1), min_score)
+
+
+def likely_enough(ranked: list, min_score: float | None = None) -> Match | None:
+    """Return the first of ranked matches if its score reaches min_score (default: the calibrated one), else None."""
+    threshold = settings()["min_score"] if min_score is None else min_score
+    return ranked[0] if ranked and ranked[0].score >= threshold else None
 
 
 def load_or_build(examples: list, cache_dir: Path = INDEX_CACHE_DIR) -> QuestionIndex:
