@@ -12,7 +12,9 @@ This is the answer policy; the bot's action (actions/answer_question.py), the ev
   osteosarcoma or breast cancer) gets that entry, which says so and where to read more.
 - Any other question gets the entry whose example questions it matches, if the match is
   close enough; an entry for something the assistant does not cover says so itself.
-- Otherwise: no vetted answer ("decline"), never the nearest entry.
+- Otherwise: no vetted answer ("decline"), never the nearest entry as an answer. When the
+  nearest entry came close (`suggest_score` in knowledge/data/retrieval.yml), the decline names
+  its question and lets the person choose it: they, not the router, decide that it is theirs.
 """
 from __future__ import annotations
 
@@ -45,6 +47,9 @@ class QuestionPlan:
     # The tumour question (stage, treatment, survival, recurrence) for general and personal answers.
     question: str | None = None
     score: float = 0.0
+    # With a decline: the nearest entry, when it came close enough to be offered as a choice
+    # ("the nearest topic I have is ...") though not close enough to answer with.
+    suggestion: query.KnowledgeEntry | None = None
 
     @property
     def entry_id(self) -> str | None:
@@ -84,6 +89,18 @@ def follows_up_on(question: str, nearest: list) -> bool:
         return True
     related = {overview_entry(question).id, *settings()["follow_up_entries"].get(question, [])}
     return nearest[0].entry_id in related
+
+
+def suggestion(nearest: list) -> query.KnowledgeEntry | None:
+    """Return the nearest entry to offer with a decline, if its score reaches `suggest_score` (retrieval.yml).
+
+    Only an entry that answers something is offered: not a safety entry (urgent symptoms and
+    crisis have their own replies) and not one that says a condition is not covered.
+    """
+    if not nearest or nearest[0].score < settings()["suggest_score"]:
+        return None
+    entry = query.entry(nearest[0].entry_id)
+    return entry if entry.covered and not entry.safety else None
 
 
 def overview_entry(question: str) -> query.KnowledgeEntry:
@@ -132,7 +149,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
         # said it's stage 3, what treatments are there?"): that question is still the tumour question.
         if asked and (stated_stage or not points_elsewhere(text, asked, nearest)):
             return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
-        return QuestionPlan(DECLINE, score=score)
+        return QuestionPlan(DECLINE, score=score, suggestion=suggestion(nearest))
     if entry.personalises or (asked and stated_stage):
         return QuestionPlan(ANSWER_GENERAL, overview_entry(question), question, score)
     return QuestionPlan(ANSWER_ENTRY, entry, None, score)

@@ -61,6 +61,10 @@ class Scores:
     declined: int = 0
     wrong_on_decline: int = 0
     form_started: int = 0
+    # Declines that named the nearest entry as a choice (knowledge/answering.suggestion): the
+    # expected one for a missed question, or another one (a harmless wrong guess: nothing is answered).
+    missed_offered_right: int = 0
+    declined_offered_other: int = 0
     mistakes: list = field(default_factory=list)
 
     @property
@@ -108,15 +112,21 @@ def is_entry(outcome: str) -> bool:
     return outcome not in (DECLINE, "form") and not outcome.startswith("intent:")
 
 
-def score(questions: list, outcomes: list, safety_entries: frozenset = frozenset()) -> Scores:
+def score(questions: list, outcomes: list, safety_entries: frozenset = frozenset(), offered: list | None = None) -> Scores:
     """Return the scores of the outcomes against the expected answers.
 
     An urgent-symptom or crisis question is answered right by the bot's safety reply
     (intent urgent_symptom or crisis) when its expected entry is in a safety area.
+    offered: for each question, the entry a decline offered as a choice, or None.
     """
     scores = Scores()
-    for question, got in zip(questions, outcomes):
+    for question, got, choice in zip(questions, outcomes, offered or [None] * len(outcomes)):
         expected = question["expect"]
+        if got == DECLINE and choice:
+            if choice == expected:
+                scores.missed_offered_right += 1
+            else:
+                scores.declined_offered_other += 1
         if got == "form":
             scores.form_started += 1
         if got in DECLINING_INTENTS:
@@ -147,8 +157,12 @@ def safety_entries() -> frozenset:
     return frozenset(e.id for e in query.entries() if e.safety)
 
 
-def plan_all(texts: list, parses: list | None, min_score: float | None = None) -> list:
-    """Return the outcome for each question, from the model's parses or from retrieval alone."""
+def plan_all(texts: list, parses: list | None, min_score: float | None = None, offered: list | None = None) -> list:
+    """Return the outcome for each question, from the model's parses or from retrieval alone.
+
+    offered: a list that receives, for each question, the id of the entry a decline offered as a
+    choice (None when nothing was offered).
+    """
     from actions.answer_question import TUMOR_QUESTION_OF_INTENT
     from knowledge import answering, query
 
@@ -161,6 +175,8 @@ def plan_all(texts: list, parses: list | None, min_score: float | None = None) -
             if intent not in TUMOR_QUESTION_OF_INTENT and intent != "ask_general":
                 # Not recognised as a question at all (greeting, facts, safety): no entry given.
                 outcomes.append(f"intent:{intent}")
+                if offered is not None:
+                    offered.append(None)
                 continue
             asked = TUMOR_QUESTION_OF_INTENT.get(intent)
             for entity in parse.get("entities", []):
@@ -171,7 +187,10 @@ def plan_all(texts: list, parses: list | None, min_score: float | None = None) -
                         pass
                 if entity["entity"] == "stated_stage":
                     stated = entity["value"]
-        outcomes.append(outcome(answering.plan_question(text, asked, facts, stated, min_score=min_score)))
+        plan = answering.plan_question(text, asked, facts, stated, min_score=min_score)
+        outcomes.append(outcome(plan))
+        if offered is not None:
+            offered.append(plan.suggestion.id if plan.action == answering.DECLINE and plan.suggestion else None)
     return outcomes
 
 
@@ -190,7 +209,9 @@ def evaluate(path: Path = HELD_OUT, model: str | None = str(MODEL), half: str | 
     questions = [q for q in load_questions(path) if half is None or half_of(q["text"]) == half]
     texts = [q["text"] for q in questions]
     parses = parse_all(model, texts) if model else None
-    return score(questions, plan_all(texts, parses), safety_entries())
+    offered: list = []
+    outcomes = plan_all(texts, parses, offered=offered)
+    return score(questions, outcomes, safety_entries(), offered)
 
 
 def report(scores: Scores, title: str) -> str:
@@ -207,6 +228,8 @@ def report(scores: Scores, title: str) -> str:
         f"({scores.declined}/{scores.to_decline})   "
         f"target >= {TARGETS['correct_decline']:.0%}, guard >= {FLOORS['correct_decline']:.0%}",
         f"  missed (declined though covered):         {scores.missed / max(1, scores.answerable):6.1%}  ({scores.missed})",
+        f"    of which the decline offered the right entry as a choice: {scores.missed_offered_right}",
+        f"  declines that offered another entry as a choice (nothing answered): {scores.declined_offered_other}",
         f"  form started on a general question:       {rates['form_on_general']:6.1%}  ({scores.form_started})   "
         f"target {TARGETS['form_on_general']:.0%}, guard <= {FLOORS['form_on_general']:.0%}",
     ]

@@ -2,6 +2,7 @@
 from rasa_sdk.events import SlotSet
 
 from actions.answer_question import TUMOR_QUESTION_OF_INTENT, ActionAnswerQuestion
+from knowledge import query
 from tests.actions.conftest import make_tracker, responses
 
 ACTION = ActionAnswerQuestion()
@@ -73,3 +74,15 @@ async def test_a_follow_up_about_something_else_is_not_answered_for_the_tumour(d
     events = await ask(dispatcher, "is it hereditary? it's 6 cm", intent="ask_survival", slots=slots,
                        entities=[{"entity": "size_cm", "value": 6.0}])
     assert SlotSet("answer_mode", "personal") in events
+
+
+async def test_a_question_near_one_entry_is_declined_with_that_entry_offered_as_a_choice(dispatcher):
+    # Below the answering threshold the router is often right, but not often enough to answer:
+    # the person is offered the nearest topic and chooses.
+    events = await ask(dispatcher, "how many ppl get leiomyosarcoma a year")
+    assert responses(dispatcher) == ["utter_no_vetted_answer_nearest_topic"]
+    offer = dispatcher.messages[0]
+    assert offer["nearest_id"] == "how_common"
+    assert offer["nearest_question"] == query.entry("how_common").question
+    assert events == [SlotSet("answer_mode", "answered")]
+

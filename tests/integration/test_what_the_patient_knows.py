@@ -46,3 +46,17 @@ def test_survival_for_uterine_lms_is_answered_at_once(bot_stack, sender):
     assert "uterine leiomyosarcoma" in answer and "60%" in answer and "12%" in answer, answer
     assert "population statistics" in answer and "Source:" in answer
     assert not bot.tracker(sender)["active_loop"].get("name")
+
+
+def test_a_question_the_bot_is_unsure_of_offers_the_nearest_topic_and_the_button_answers_it(bot_stack, sender):
+    # Below the answering threshold the bot does not answer, but names the nearest topic it has
+    # checked information on; pressing the button sends that topic's question, which is answered.
+    bot = bot_stack
+    replies = bot.send(sender, "how many ppl get leiomyosarcoma a year")
+    offer_start = bot.response_text("utter_no_vetted_answer_nearest_topic").split("{nearest_question}")[0]
+    offers = [reply for reply in replies if reply.get("text", "").startswith(offer_start)]
+    assert offers and offers[0].get("buttons"), replies
+    button = offers[0]["buttons"][0]
+    assert button["title"] == button["payload"] and "common" in button["payload"], button
+    answer = joined(bot, bot.send(sender, button["payload"]))
+    assert "Source:" in answer and "15,000" in answer, answer

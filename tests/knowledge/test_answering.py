@@ -170,3 +170,40 @@ def test_the_follow_up_entries_are_entries_of_the_knowledge_base():
     for question, related in settings()["follow_up_entries"].items():
         assert question in ("stage", "treatment", "survival", "recurrence")
         assert set(related) <= ids, set(related) - ids
+
+
+def test_a_question_near_an_entry_is_declined_and_offers_it():
+    result = plan("how many ppl get leiomyosarcoma a year")
+    assert result.action == answering.DECLINE and result.suggestion.id == "how_common"
+    assert plan("which vacuum cleaner has the best suction?").suggestion is None
+
+
+def test_safety_and_not_covered_entries_are_never_offered(monkeypatch):
+    safety = next(e for e in query.entries() if e.safety)
+    uncovered = next(e for e in query.entries() if not e.covered)
+    covered = query.entry("how_common")
+    for entry, offered in ((safety, None), (uncovered, None), (covered, covered)):
+        assert answering.suggestion([query_match(entry.id, 0.5)]) == offered
+    assert answering.suggestion([query_match("how_common", 0.1)]) is None
+
+
+def query_match(entry_id, score):
+    from knowledge.retrieval import Match
+    return Match(entry_id, score)
+
+
+def test_every_entry_that_can_be_offered_is_answered_from_its_own_question():
+    # The offer's button sends the entry's question as plain text (typed "/intent" payloads are
+    # refused by the channels), so that question must come back to the entry. Regression: "How long
+    # do I have to live?" went to the survival overview, whose example "how long can someone live
+    # with this" was the same question once stop words were taken out.
+    wrong = []
+    for entry in query.entries():
+        if not entry.covered or entry.safety:
+            continue
+        result = plan(entry.question)
+        got = result.question if result.action == answering.ANSWER_GENERAL else result.entry_id
+        if got != (entry.personalises or entry.id):
+            wrong.append((entry.id, result.action, got))
+    assert wrong == []
+
