@@ -176,10 +176,13 @@ def likely_enough(ranked: list, min_score: float | None = None) -> Match | None:
 def load_or_build(examples: list, cache_dir: Path = INDEX_CACHE_DIR) -> QuestionIndex:
     """Return the index of these (entry id, text) pairs: from the cache when built before, else built and cached.
 
-    The cache key covers everything the index is made from: the texts, the settings, this
-    file's code and scikit-learn's version. A cache file that cannot be read is built again.
+    The cache key covers everything the index is made from: the texts, the synonyms (the only
+    setting the index uses: the thresholds are applied to its scores afterwards, so choosing a
+    new one rebuilds nothing), this file's code and scikit-learn's version. A cache file that
+    cannot be read is built again.
     """
-    recipe = json.dumps([examples, settings(), Path(__file__).read_text(encoding="utf-8"), sklearn.__version__])
+    recipe = json.dumps([examples, settings()["synonyms"], Path(__file__).read_text(encoding="utf-8"),
+                         sklearn.__version__])
     path = cache_dir / f"{hashlib.sha256(recipe.encode()).hexdigest()[:20]}.pickle"
     try:
         with open(path, "rb") as f:

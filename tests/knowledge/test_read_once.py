@@ -116,3 +116,16 @@ def test_changed_entries_or_a_broken_cache_file_build_the_index_again(tmp_path):
     rebuilt = load_or_build(EXAMPLES, tmp_path)
     assert rebuilt.rank("what is leiomyosarcoma", limit=3) == QuestionIndex(EXAMPLES).rank("what is leiomyosarcoma", limit=3)
     assert changed.rank("an example added today", limit=1)[0].entry_id == EXAMPLES[0][0]
+
+
+def test_a_new_threshold_reuses_the_cached_index_but_new_synonyms_do_not(tmp_path, monkeypatch):
+    from knowledge import retrieval
+
+    load_or_build(EXAMPLES, tmp_path)
+    changed = {**retrieval.settings(), "min_score": 0.99, "suggest_score": 0.98}
+    monkeypatch.setattr(retrieval, "settings", lambda: changed)
+    load_or_build(EXAMPLES, tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 1  # thresholds are applied after the index
+    changed["synonyms"] = {**changed["synonyms"], "sarcoma": ["sarcomas", "sarcomata"]}
+    load_or_build(EXAMPLES, tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 2
