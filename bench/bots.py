@@ -208,11 +208,18 @@ class ThisBot(Bot):
                                    *service.command]
         self.stack.start(timeout=READY_TIMEOUT, only=self.SERVICES)
 
-    def restart_actions(self, env: Dict[str, str]) -> None:
-        """Restarts the action server with these environment variables changed (another knowledge base)."""
+    def restart_actions(self, env: Dict[str, Optional[str]]) -> None:
+        """Restarts the action server with these environment variables changed (another knowledge base).
+
+        A variable set to None is removed: the action server then uses its default.
+        """
         assert self.stack is not None
         self.stack.stop(only=["action server"])
-        self.stack.env.update(env)
+        for key, value in env.items():
+            if value is None:
+                self.stack.env.pop(key, None)
+            else:
+                self.stack.env[key] = value
         self.stack.start(timeout=READY_TIMEOUT, only=["action server"])
 
     def stop(self) -> None:

@@ -7,8 +7,8 @@ Both bots run at once on the benchmark's own ports; the same load goes to each i
 2. `conversations` conversations at once, `turns` turns each: p95 latency and messages per second;
 3. one long conversation of `long_turns` turns: the median of the first `window` turns against
    the median of the last `window` turns;
-4. afterwards, this bot's action server restarted on a knowledge base `kb_scale` times today's
-   size: the knowledge answers' medians against today's.
+4. afterwards, this bot's action server restarted alternately on today's knowledge base and on
+   one `kb_scale` times its size, `rounds` times: the knowledge answers' medians on each.
 
 The table gives each figure for both bots and the ratio of this bot's to the moodbot's; the
 JSON in results/bench/ holds every sample. It is a benchmark, not a test: timings depend on
@@ -327,11 +327,22 @@ def run_benchmark(load: Load, port_base: int = 25005, model: Optional[Path] = No
             _progress(f"  round {number + 1} of {load.rounds}")
             for bot in (this, mood):
                 measured[bot.name].append(asyncio.run(measure_round(bot, load)))
-        _progress(f"4/4 Knowledge answers with a knowledge base {load.kb_scale} times today's size")
-        today = {label: [s for r in measured[this.name] for s in r.singles[label]] for label in KNOWLEDGE_MESSAGES}
-        this.restart_actions(scaled_env)
-        wait_until_answering(this)
-        scaled = asyncio.run(measure_knowledge(this, load.samples * load.rounds))
+        _progress(f"4/4 Knowledge answers with today's knowledge base and one {load.kb_scale} times its size")
+        # Both sizes are measured the same way, alternately: right after the action server is
+        # restarted on that knowledge base (its index loaded from the cache), after one warm-up.
+        # The first full run compared the larger one, just restarted, with today's figures from
+        # step 3, where the servers had been answering for minutes.
+        today_env = {key: this.stack.env.get(key) for key in scaled_env}
+        today: Dict[str, List[float]] = {label: [] for label in KNOWLEDGE_MESSAGES}
+        scaled: Dict[str, List[float]] = {label: [] for label in KNOWLEDGE_MESSAGES}
+        for number in range(load.rounds):
+            for env, into in ((today_env, today), (scaled_env, scaled)):
+                _progress(f"  round {number + 1} of {load.rounds}: "
+                          f"{'today' if into is today else f'x{load.kb_scale}'}'s knowledge base")
+                this.restart_actions(env)
+                wait_until_answering(this)
+                for label, values in asyncio.run(measure_knowledge(this, load.samples)).items():
+                    into[label] += values
     finally:
         this.stop()
         mood.stop()
