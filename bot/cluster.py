@@ -47,7 +47,7 @@ from typing import Callable, Dict, List, Optional
 
 from bot import ROOT
 from bot.conversation_tokens import SECRET_ENV, server_secret
-from bot.launcher import ACTION_SERVER_ENV, port_open, stop_like_ctrl_c
+from bot.launcher import ACTION_SERVER_ENV, port_open, run_until_stopped, stop_like_ctrl_c
 from bot.rasa_server import API_TOKEN_ENV, api_token
 
 DEFAULT_MODEL = ROOT / "models" / "lms-assistant.tar.gz"
@@ -702,15 +702,4 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     print(f"\nThe cluster is running ({cluster.rasa_count} Rasa servers, {cluster.action_count} "
           f"action servers).\n{cluster.addresses()}\nPress Ctrl-C to stop all of it.", flush=True)
-    try:
-        while (dead := cluster.failed()) is None:
-            time.sleep(1)
-        print(f"The {dead.name} stopped unexpectedly; stopping the others.")
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping ...", flush=True)
-        return 0
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        cluster.stop()
+    return run_until_stopped(cluster)

@@ -211,8 +211,16 @@ def main(argv: Optional[List[str]] = None) -> int:
           f"  REST channel:         POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
           f"  HTTP API token:       {'$RASA_API_TOKEN' if os.environ.get('RASA_API_TOKEN') else 'var/api_token'}\n"
           f"Press Ctrl-C to stop all three.", flush=True)
+    return run_until_stopped(stack)
+
+
+def run_until_stopped(servers) -> int:
+    """Waits until Ctrl-C or SIGTERM (returns 0) or until a server stops on its own (returns 1), then stops them all.
+
+    servers: a started Stack or cluster (anything with failed() and stop()).
+    """
     try:
-        while (dead := stack.failed()) is None:
+        while (dead := servers.failed()) is None:
             time.sleep(1)
         print(f"The {dead.name} stopped unexpectedly; stopping the others.")
         return 1
@@ -224,4 +232,4 @@ def main(argv: Optional[List[str]] = None) -> int:
         # must not cut the stopping short and leave servers behind.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stack.stop()
+        servers.stop()

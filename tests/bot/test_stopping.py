@@ -149,3 +149,36 @@ def test_the_benchmarks_moodbot_dies_with_a_killed_benchmark(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+class FakeServers:
+    """A started group of servers for run_until_stopped: fails after `alive` checks, or is interrupted."""
+
+    def __init__(self, alive=0, interrupt=False):
+        self.alive, self.interrupt, self.stopped = alive, interrupt, False
+
+    def failed(self):
+        if self.interrupt:
+            raise KeyboardInterrupt
+        if self.alive:
+            self.alive -= 1
+            return None
+        return type("Dead", (), {"name": "action server"})()
+
+    def stop(self):
+        self.stopped = True
+
+
+@pytest.mark.parametrize("servers,code", [(FakeServers(alive=1), 1), (FakeServers(interrupt=True), 0)])
+def test_make_run_and_the_cluster_stop_every_server_however_their_wait_ends(servers, code, monkeypatch, capsys):
+    from bot import launcher
+
+    monkeypatch.setattr(launcher.time, "sleep", lambda seconds: None)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        assert launcher.run_until_stopped(servers) == code
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert servers.stopped
+    assert ("stopped unexpectedly" in capsys.readouterr().out) == (code == 1)
