@@ -141,7 +141,12 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     has_facts = (any(facts.get(name) is not None for name in PERSONAL_FACTS)
                  or (facts.get("site") is not None and own)
                  or (asked == "stage" and (own or len(text.split()) <= 3)))
-    if (question and has_facts and may_personalise
+    # Spread or extent said without "my" or "it", and no size or grade ("life expectancy with LMS
+    # that has spread to the liver and lungs"), describes a kind of disease, not a tumour: when the
+    # router is sure of an entry other than the overview, that entry answers what was asked.
+    described = (not own and asked != "stage" and entry is not None and not entry.personalises
+                 and facts.get("size_cm") is None and facts.get("grade") is None)
+    if (question and has_facts and may_personalise and not described
             and (facts_in_message or follows_up_on(question, nearest))):
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:

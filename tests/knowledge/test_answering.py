@@ -207,3 +207,17 @@ def test_every_entry_that_can_be_offered_is_answered_from_its_own_question():
             wrong.append((entry.id, result.action, got))
     assert wrong == []
 
+
+
+def test_spread_said_of_a_kind_of_disease_gets_the_entry_that_answers_it_not_the_form():
+    # "life expectancy with ... spread to the liver and lungs" (no "my", no size or grade) is a
+    # question about metastatic LMS, which an entry answers; it started the tumour questions.
+    result = plan("life expectancy with advanced leiomyosarcoma thats spread to the liver and lungs",
+                  "survival", metastasis="yes", extent="distant")
+    assert (result.action, result.entry_id) == (answering.ANSWER_ENTRY, "metastatic_lms_outlook")
+    # Said of one's own tumour, or asking for the stage, the facts still go to the tumour questions.
+    mine = plan("my leiomyosarcoma has spread to the liver and lungs, what is the life expectancy",
+                "survival", metastasis="yes", extent="distant")
+    assert mine.action == answering.PERSONALISE
+    stage = plan("what stage is leiomyosarcoma that has spread to the lungs?", "stage", metastasis="yes")
+    assert stage.action == answering.PERSONALISE
