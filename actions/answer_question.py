@@ -37,9 +37,12 @@ class ActionAnswerQuestion(Action):
                                        facts, stated, may_personalise=not in_form, facts_in_message=told_now)
         if plan.action == answering.PERSONALISE:
             return [SlotSet("question", plan.question), SlotSet("answer_mode", "personal")]
-        if plan.action == answering.DECLINE and plan.suggestion:
-            dispatcher.utter_message(response="utter_no_vetted_answer_nearest_topic",
-                                     nearest_question=plan.suggestion.question, nearest_id=plan.suggestion.id)
+        if plan.action == answering.DECLINE and plan.suggestions:
+            # The buttons are the entries' own questions (knowledge data); pressing one sends it.
+            one = len(plan.suggestions) == 1
+            dispatcher.utter_message(
+                response="utter_no_vetted_answer_nearest_topic" if one else "utter_no_vetted_answer_nearest_topics",
+                buttons=[{"title": entry.question, "payload": entry.question} for entry in plan.suggestions])
             return [SlotSet("answer_mode", "answered")]
         if plan.action == answering.DECLINE:
             dispatcher.utter_message(response="utter_no_vetted_answer")

@@ -13,8 +13,8 @@ This is the answer policy; the bot's action (actions/answer_question.py), the ev
 - Any other question gets the entry whose example questions it matches, if the match is
   close enough; an entry for something the assistant does not cover says so itself.
 - Otherwise: no vetted answer ("decline"), never the nearest entry as an answer. When the
-  nearest entry came close (`suggest_score` in knowledge/data/retrieval.yml), the decline names
-  its question and lets the person choose it: they, not the router, decide that it is theirs.
+  nearest entries came close (`suggest_score` in knowledge/data/retrieval.yml), the decline names
+  their questions and lets the person choose: they, not the router, decide which is theirs.
 """
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ PERSONAL_FACTS = FACT_NAMES
 # another question than the one asked. With 2 (the overview first or second), the calibration set's
 # dev and score halves each had one more wrong answer and one fewer decline of a covered question.
 NEAREST_FOR_GENERAL = 1
+# The most entries a decline offers as choices (see suggestions).
+SUGGESTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,9 @@ class QuestionPlan:
     # The tumour question (stage, treatment, survival, recurrence) for general and personal answers.
     question: str | None = None
     score: float = 0.0
-    # With a decline: the nearest entry, when it came close enough to be offered as a choice
-    # ("the nearest topic I have is ...") though not close enough to answer with.
-    suggestion: query.KnowledgeEntry | None = None
+    # With a decline: the nearest entries, when they came close enough to be offered as choices
+    # ("the nearest topics I have are ...") though not close enough to answer with (at most two).
+    suggestions: tuple = ()
 
     @property
     def entry_id(self) -> str | None:
@@ -73,7 +75,7 @@ def points_elsewhere(text: str, asked: str, nearest: list | None = None) -> bool
     the caller has it already; else the text is ranked here.
     """
     if nearest is None:
-        nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
+        nearest = query.question_index().rank(text, limit=max(NEAREST_FOR_GENERAL, SUGGESTIONS))
     ids = [match.entry_id for match in nearest[:NEAREST_FOR_GENERAL]]
     return bool(ids) and overview_entry(asked).id not in ids
 
@@ -91,16 +93,16 @@ def follows_up_on(question: str, nearest: list) -> bool:
     return nearest[0].entry_id in related
 
 
-def suggestion(nearest: list) -> query.KnowledgeEntry | None:
-    """Return the nearest entry to offer with a decline, if its score reaches `suggest_score` (retrieval.yml).
+def suggestions(nearest: list) -> tuple:
+    """Return the entries to offer with a decline: those whose score reaches `suggest_score` (retrieval.yml).
 
-    Only an entry that answers something is offered: not a safety entry (urgent symptoms and
+    At most SUGGESTIONS, best first ("trial search" and "what is a clinical trial" often share a
+    question's score). Only entries that answer something are offered: not a safety entry (urgent symptoms and
     crisis have their own replies) and not one that says a condition is not covered.
     """
-    if not nearest or nearest[0].score < settings()["suggest_score"]:
-        return None
-    entry = query.entry(nearest[0].entry_id)
-    return entry if entry.covered and not entry.safety else None
+    offered = (query.entry(match.entry_id) for match in nearest[:SUGGESTIONS]
+               if match.score >= settings()["suggest_score"])
+    return tuple(entry for entry in offered if entry.covered and not entry.safety)
 
 
 def overview_entry(question: str) -> query.KnowledgeEntry:
@@ -130,7 +132,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
         return QuestionPlan(ANSWER_ENTRY, query.entry(uncovered), None, 1.0)
     # One ranking serves both the best entry and, for a tumour question, the nearest entries
     # (points_elsewhere): ranking is the costly part of a knowledge answer.
-    nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
+    nearest = query.question_index().rank(text, limit=max(NEAREST_FOR_GENERAL, SUGGESTIONS))
     match = likely_enough(nearest, min_score)
     entry = query.entry(match.entry_id) if match else None
     score = match.score if match else 0.0
@@ -154,7 +156,7 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
         # said it's stage 3, what treatments are there?"): that question is still the tumour question.
         if asked and (stated_stage or not points_elsewhere(text, asked, nearest)):
             return QuestionPlan(ANSWER_GENERAL, overview_entry(asked), asked, score)
-        return QuestionPlan(DECLINE, score=score, suggestion=suggestion(nearest))
+        return QuestionPlan(DECLINE, score=score, suggestions=suggestions(nearest))
     if entry.personalises or (asked and stated_stage):
         return QuestionPlan(ANSWER_GENERAL, overview_entry(question), question, score)
     return QuestionPlan(ANSWER_ENTRY, entry, None, score)

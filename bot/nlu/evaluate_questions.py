@@ -61,8 +61,9 @@ class Scores:
     declined: int = 0
     wrong_on_decline: int = 0
     form_started: int = 0
-    # Declines that named the nearest entry as a choice (knowledge/answering.suggestion): the
-    # expected one for a missed question, or another one (a harmless wrong guess: nothing is answered).
+    # Declines that offered the nearest entries as choices (knowledge/answering.suggestions): with
+    # the expected one among them for a missed question, or only others (a harmless wrong guess:
+    # nothing is answered).
     missed_offered_right: int = 0
     declined_offered_other: int = 0
     mistakes: list = field(default_factory=list)
@@ -117,13 +118,13 @@ def score(questions: list, outcomes: list, safety_entries: frozenset = frozenset
 
     An urgent-symptom or crisis question is answered right by the bot's safety reply
     (intent urgent_symptom or crisis) when its expected entry is in a safety area.
-    offered: for each question, the entry a decline offered as a choice, or None.
+    offered: for each question, the entries a decline offered as choices (ids; empty or None when none).
     """
     scores = Scores()
     for question, got, choice in zip(questions, outcomes, offered or [None] * len(outcomes)):
         expected = question["expect"]
         if got == DECLINE and choice:
-            if choice == expected:
+            if expected in choice:
                 scores.missed_offered_right += 1
             else:
                 scores.declined_offered_other += 1
@@ -160,8 +161,8 @@ def safety_entries() -> frozenset:
 def plan_all(texts: list, parses: list | None, min_score: float | None = None, offered: list | None = None) -> list:
     """Return the outcome for each question, from the model's parses or from retrieval alone.
 
-    offered: a list that receives, for each question, the id of the entry a decline offered as a
-    choice (None when nothing was offered).
+    offered: a list that receives, for each question, the ids of the entries a decline offered as
+    choices (empty when nothing was offered).
     """
     from actions.answer_question import TUMOR_QUESTION_OF_INTENT
     from knowledge import answering, query
@@ -176,7 +177,7 @@ def plan_all(texts: list, parses: list | None, min_score: float | None = None, o
                 # Not recognised as a question at all (greeting, facts, safety): no entry given.
                 outcomes.append(f"intent:{intent}")
                 if offered is not None:
-                    offered.append(None)
+                    offered.append(())
                 continue
             asked = TUMOR_QUESTION_OF_INTENT.get(intent)
             for entity in parse.get("entities", []):
@@ -190,7 +191,7 @@ def plan_all(texts: list, parses: list | None, min_score: float | None = None, o
         plan = answering.plan_question(text, asked, facts, stated, min_score=min_score)
         outcomes.append(outcome(plan))
         if offered is not None:
-            offered.append(plan.suggestion.id if plan.action == answering.DECLINE and plan.suggestion else None)
+            offered.append(tuple(e.id for e in plan.suggestions) if plan.action == answering.DECLINE else ())
     return outcomes
 
 
@@ -228,8 +229,8 @@ def report(scores: Scores, title: str) -> str:
         f"({scores.declined}/{scores.to_decline})   "
         f"target >= {TARGETS['correct_decline']:.0%}, guard >= {FLOORS['correct_decline']:.0%}",
         f"  missed (declined though covered):         {scores.missed / max(1, scores.answerable):6.1%}  ({scores.missed})",
-        f"    of which the decline offered the right entry as a choice: {scores.missed_offered_right}",
-        f"  declines that offered another entry as a choice (nothing answered): {scores.declined_offered_other}",
+        f"    of which the decline offered the right entry among its choices: {scores.missed_offered_right}",
+        f"  declines whose choices were all other entries (nothing answered): {scores.declined_offered_other}",
         f"  form started on a general question:       {rates['form_on_general']:6.1%}  ({scores.form_started})   "
         f"target {TARGETS['form_on_general']:.0%}, guard <= {FLOORS['form_on_general']:.0%}",
     ]

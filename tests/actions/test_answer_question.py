@@ -81,8 +81,13 @@ async def test_a_question_near_one_entry_is_declined_with_that_entry_offered_as_
     # the person is offered the nearest topic and chooses.
     events = await ask(dispatcher, "how many ppl get leiomyosarcoma a year")
     assert responses(dispatcher) == ["utter_no_vetted_answer_nearest_topic"]
-    offer = dispatcher.messages[0]
-    assert offer["nearest_id"] == "how_common"
-    assert offer["nearest_question"] == query.entry("how_common").question
+    question = query.entry("how_common").question
+    assert dispatcher.messages[0]["buttons"] == [{"title": question, "payload": question}]
     assert events == [SlotSet("answer_mode", "answered")]
 
+
+async def test_a_question_between_two_entries_offers_both(dispatcher):
+    await ask(dispatcher, "how do i look for lms trials")
+    assert responses(dispatcher) == ["utter_no_vetted_answer_nearest_topics"]
+    offered = {button["payload"] for button in dispatcher.messages[0]["buttons"]}
+    assert offered == {query.entry("trial_search").question, query.entry("clinical_trials").question}

@@ -174,22 +174,22 @@ def test_the_follow_up_entries_are_entries_of_the_knowledge_base():
 
 def test_a_question_near_an_entry_is_declined_and_offers_it():
     result = plan("how many ppl get leiomyosarcoma a year")
-    assert result.action == answering.DECLINE and result.suggestion.id == "how_common"
-    assert plan("which vacuum cleaner has the best suction?").suggestion is None
+    assert result.action == answering.DECLINE and [e.id for e in result.suggestions] == ["how_common"]
+    assert plan("which vacuum cleaner has the best suction?").suggestions == ()
+    both = plan("how do i look for lms trials")
+    assert both.action == answering.DECLINE
+    assert {e.id for e in both.suggestions} == {"trial_search", "clinical_trials"}
 
 
-def test_safety_and_not_covered_entries_are_never_offered(monkeypatch):
+def test_safety_and_not_covered_entries_are_never_offered():
+    from knowledge.retrieval import Match
+
     safety = next(e for e in query.entries() if e.safety)
     uncovered = next(e for e in query.entries() if not e.covered)
-    covered = query.entry("how_common")
-    for entry, offered in ((safety, None), (uncovered, None), (covered, covered)):
-        assert answering.suggestion([query_match(entry.id, 0.5)]) == offered
-    assert answering.suggestion([query_match("how_common", 0.1)]) is None
-
-
-def query_match(entry_id, score):
-    from knowledge.retrieval import Match
-    return Match(entry_id, score)
+    offered = answering.suggestions([Match(safety.id, 0.4), Match(uncovered.id, 0.4)])
+    assert offered == ()
+    assert answering.suggestions([Match("how_common", 0.5), Match(safety.id, 0.4)]) == (query.entry("how_common"),)
+    assert answering.suggestions([Match("how_common", 0.1)]) == ()
 
 
 def test_every_entry_that_can_be_offered_is_answered_from_its_own_question():

@@ -1,4 +1,4 @@
-"""A decline that offers the nearest topic (knowledge/answering.suggestion) offers something that works.
+"""A decline that offers the nearest topic (knowledge/answering.suggestions) offers something that works.
 
 The offer's button sends the entry's own question as plain text; through the trained model and
 the answer policy, that question must come back to the entry it names.
