@@ -75,7 +75,7 @@ def points_elsewhere(text: str, asked: str, nearest: list | None = None) -> bool
     the caller has it already; else the text is ranked here.
     """
     if nearest is None:
-        nearest = query.question_index().rank(text, limit=max(NEAREST_FOR_GENERAL, SUGGESTIONS))
+        nearest = query.question_index().rank(text, limit=NEAREST_FOR_GENERAL)
     ids = [match.entry_id for match in nearest[:NEAREST_FOR_GENERAL]]
     return bool(ids) and overview_entry(asked).id not in ids
 
@@ -102,7 +102,12 @@ def suggestions(nearest: list) -> tuple:
     """
     offered = (query.entry(match.entry_id) for match in nearest[:SUGGESTIONS]
                if match.score >= settings()["suggest_score"])
-    return tuple(entry for entry in offered if entry.covered and not entry.safety)
+    return tuple(entry for entry in offered if can_be_offered(entry))
+
+
+def can_be_offered(entry: query.KnowledgeEntry) -> bool:
+    """Return whether a decline may offer this entry: it answers something and is not a safety entry."""
+    return entry.covered and not entry.safety
 
 
 def overview_entry(question: str) -> query.KnowledgeEntry:

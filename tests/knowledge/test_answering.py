@@ -198,15 +198,12 @@ def test_every_entry_that_can_be_offered_is_answered_from_its_own_question():
     # do I have to live?" went to the survival overview, whose example "how long can someone live
     # with this" was the same question once stop words were taken out.
     wrong = []
-    for entry in query.entries():
-        if not entry.covered or entry.safety:
-            continue
+    for entry in filter(answering.can_be_offered, query.entries()):
         result = plan(entry.question)
         got = result.question if result.action == answering.ANSWER_GENERAL else result.entry_id
         if got != (entry.personalises or entry.id):
             wrong.append((entry.id, result.action, got))
     assert wrong == []
-
 
 
 def test_spread_said_of_a_kind_of_disease_gets_the_entry_that_answers_it_not_the_form():

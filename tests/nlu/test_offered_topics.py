@@ -6,18 +6,14 @@ the answer policy, that question must come back to the entry it names.
 import pytest
 
 from bot.nlu import evaluate_questions as evaluation
-from knowledge import query
-
-
-def offerable_entries():
-    return [e for e in query.entries() if e.covered and not e.safety]
+from knowledge import answering, query
 
 
 @pytest.mark.model
 def test_pressing_an_offered_topic_answers_that_topic():
     if not evaluation.MODEL.exists():
         pytest.fail(f"No trained model at {evaluation.MODEL}: run 'make train' first.")
-    entries = offerable_entries()
+    entries = list(filter(answering.can_be_offered, query.entries()))
     texts = [e.question for e in entries]
     outcomes = evaluation.plan_all(texts, evaluation.parse_all(str(evaluation.MODEL), texts))
     wrong = [(e.id, got) for e, got in zip(entries, outcomes) if got != e.id]
