@@ -148,12 +148,20 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     has_facts = (any(facts.get(name) is not None for name in PERSONAL_FACTS)
                  or (facts.get("site") is not None and own)
                  or (asked == "stage" and (own or len(text.split()) <= 3)))
-    # Spread or extent said without "my" or "it", and no size or grade ("life expectancy with LMS
-    # that has spread to the liver and lungs"), describes a kind of disease, not a tumour: when the
-    # router is sure of an entry other than the overview, that entry answers what was asked.
-    described = (not own and asked != "stage" and entry is not None and not entry.personalises
-                 and facts.get("size_cm") is None and facts.get("grade") is None)
-    if (question and has_facts and may_personalise and not described
+    # Spread, extent or a site said without "my" or "it", and no size or grade ("life expectancy
+    # with LMS that has spread to the liver and lungs"), describes a kind of disease, not one
+    # person's tumour: it gets the general answer or the entry it asks for, never the tumour questions.
+    no_size_or_grade = facts.get("size_cm") is None and facts.get("grade") is None
+    describes_kind = not own and asked != "stage" and no_size_or_grade and facts_in_message
+    # A question the router is sure of that asks something more specific than the overview gets
+    # that entry: "will they need to remove my kidney with the retroperitoneal tumour?" is the
+    # retroperitoneal surgery entry's question, though it says "my" and names a site. Spread or
+    # extent said of one's own tumour ("my lms has spread to my lungs, what are my options?")
+    # still goes to the tumour questions: the words about spread pull the router elsewhere.
+    only_a_site = all(facts.get(name) is None for name in PERSONAL_FACTS)
+    specific = (entry is not None and not entry.personalises and asked != "stage"
+                and no_size_or_grade and (not own or only_a_site))
+    if (question and has_facts and may_personalise and not describes_kind and not specific
             and (facts_in_message or follows_up_on(question, nearest))):
         return QuestionPlan(PERSONALISE, overview_entry(question), question, score)
     if entry is None:

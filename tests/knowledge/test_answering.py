@@ -218,3 +218,30 @@ def test_spread_said_of_a_kind_of_disease_gets_the_entry_that_answers_it_not_the
     assert mine.action == answering.PERSONALISE
     stage = plan("what stage is leiomyosarcoma that has spread to the lungs?", "stage", metastasis="yes")
     assert stage.action == answering.PERSONALISE
+
+
+def test_spread_said_of_a_kind_of_disease_gets_the_general_answer_not_the_form():
+    # "survival rate for leiomyosarcoma that has spread to the liver" (no "my", no size or grade)
+    # asks what the survival figures are for that extent: the general survival answer, which gives
+    # them by extent. It started the tumour questions.
+    result = plan("survival rate for leiomyosarcoma that has spread to the liver", "survival",
+                  metastasis="yes", extent="distant")
+    assert (result.action, result.question) == (answering.ANSWER_GENERAL, "survival")
+    # Facts that come from earlier turns still personalise a follow-up without "my" (see
+    # test_a_follow_up_question_after_the_tumour_questions_is_answered_for_the_tumour).
+    follow_up = answering.plan_question("what is the survival rate?", "survival",
+                                        {"metastasis": "yes", "extent": "distant"}, facts_in_message=False)
+    assert follow_up.action == answering.PERSONALISE
+
+
+def test_a_specific_question_about_ones_own_tumour_gets_its_entry_when_only_the_site_is_known():
+    # "my kidney" and the retroperitoneal site made this a personal treatment question, and the
+    # tumour questions started; it asks whether the kidney is removed, which one entry answers.
+    result = plan("will they need to remove my kidney with the retroperitoneal tumour", "treatment",
+                  site="retroperitoneum")
+    assert (result.action, result.entry_id) == (answering.ANSWER_ENTRY, "retroperitoneal_surgery")
+    # With spread said of one's own tumour, the treatment question goes to the tumour questions,
+    # not to the entry the words about spread pull the router to (where LMS spreads).
+    spread = plan("my lms has spread to my lungs, what are my options", "treatment",
+                  metastasis="yes", extent="distant")
+    assert spread.action == answering.PERSONALISE
