@@ -101,7 +101,7 @@ $(KNOWLEDGE_QUESTIONS): $(STAMPS)/python $(ENTRY_FILES) bot/nlu/knowledge_questi
 train: $(MODEL)
 
 $(MODEL): $(STAMPS)/python $(MODEL_INPUTS)
-	$(call step,Training the Rasa model because data/ or config.yml or domain.yml or bot/nlu changed (about 3 minutes on a quiet machine))
+	$(call step,Training the Rasa model because data/ or config.yml or domain.yml or bot/nlu changed (about 4 minutes on a quiet machine))
 	$(RASA) train --config config.yml --domain domain.yml --data data \
 	  --out models --fixed-model-name lms-assistant
 	@touch $@
