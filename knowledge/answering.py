@@ -146,7 +146,8 @@ def plan_question(text: str, asked: str | None = None, facts: dict | None = None
     # Staging facts make any tumour question personal; so does a named site with "my"/"it"; and
     # "what stage is my tumour?" has no general answer worth giving first.
     has_facts = (any(facts.get(name) is not None for name in PERSONAL_FACTS)
-                 or (facts.get("site") is not None and own)
+                 or (facts.get("site") is not None and own and question is not None
+                     and follows_up_on(question, nearest))
                  or (asked == "stage" and (own or len(text.split()) <= 3)))
     # Spread, extent or a site said without "my" or "it", and no size or grade ("life expectancy
     # with LMS that has spread to the liver and lungs"), describes a kind of disease, not one

@@ -245,3 +245,16 @@ def test_a_specific_question_about_ones_own_tumour_gets_its_entry_when_only_the_
     spread = plan("my lms has spread to my lungs, what are my options", "treatment",
                   metastasis="yes", extent="distant")
     assert spread.action == answering.PERSONALISE
+
+
+def test_a_site_said_with_my_starts_the_tumour_questions_only_when_the_router_agrees_on_the_question():
+    # "my uterine lms, can i still have a baby?" taken for a treatment question started the
+    # treatment questions: the router's nearest entry is no treatment entry, so the person is
+    # not asking about treatment ("how do i treat athletes foot", with "foot" read as a site and
+    # "i" as the person's own, did the same).
+    result = plan("my uterine lms, can i still have a baby?", "treatment", site="uterus")
+    assert result.action != answering.PERSONALISE
+    # When the router agrees that it is the question asked, the tumour questions still start.
+    assert plan("my mum has lms in her uterus, what treatment will she get?", "treatment",
+                site="uterus").action == answering.PERSONALISE
+    assert plan("will my uterine lms come back?", "recurrence", site="uterus").action == answering.PERSONALISE
