@@ -42,7 +42,7 @@ CACHED_INDEXES = 3
 KEEP_WORDS = {"not", "no", "after", "before", "again", "back", "during", "off", "first", "last", "own", "children"}
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - KEEP_WORDS)
 # Passes of the classifier over the examples (see QuestionIndex.__init__).
-TRAINING_PASSES = 15
+TRAINING_PASSES = 30
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,11 @@ class QuestionIndex:
         self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9%]+")
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
-        # 15 passes over the examples: on the calibration questions as good as 50 (one right answer fewer
-        # of 449, the same wrong ones), on a second writer's questions no worse, and built in a third
-        # of the time (10 s instead of 21 s for today's 5,471 texts; training grows with entries x texts,
-        # so ten times the entries took over half an hour with 50 passes).
+        # 30 passes over the examples. Fewer leave the classifier short of converged, so that its
+        # scores depend on the order of the examples: with 15, adding two entries (25 examples)
+        # moved 17 of the 972 calibration questions across the threshold, with 30 only 4, with
+        # 50 8 (and 50 builds twice as slowly). Right and wrong answers on the calibration halves
+        # were the same within a question or two at 15, 30 and 50 (docs/nlu_results.md).
         self.classifier = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=TRAINING_PASSES, tol=None, random_state=1)
         self.classifier.fit(features, labels)
         # predict_proba multiplies the question's sparse features by coef_.T; scipy needs that
