@@ -129,7 +129,8 @@ def _read_entry_files(data: DataSet, paths, known: set) -> None:
                 kind="entry", id=entry.id, title=entry.question, text=entry.answer, sources=entry.sources,
                 attrs={"area": area.area, "area_title": area.title, "examples": entry.examples,
                        "reviewed": entry.reviewed.isoformat(), "covered": entry.covered, "safety": area.safety,
-                       "names": entry.names, "personalises": entry.personalises}))
+                       "names": entry.names, "names_outrank_covered": entry.names_outrank_covered,
+                       "personalises": entry.personalises}))
     if not seen_ids:
         raise DataFileError(ENTRIES_DIR, "(folder)", "no entry files found")
 

@@ -33,8 +33,11 @@ class EntryModel(BaseModel, extra=Extra.forbid):
     # False for what the assistant does not cover: its answer says so and where to read more.
     covered: bool = True
     # For an entry that is not covered: conditions whose mention alone routes a question here
-    # ("osteosarcoma", "breast cancer"), unless a covered condition is named too.
+    # ("osteosarcoma", "breast cancer"), unless a covered condition is named too (see names_outrank_covered).
     names: List[constr(strip_whitespace=True, min_length=3)] = []
+    # True when the names route a question here even with a covered condition named too: a dog's
+    # or a cat's sarcoma is still not a person's ("my dog has a soft tissue sarcoma").
+    names_outrank_covered: bool = False
     # The tumour question this entry is the general answer to; the bot then offers to make it specific.
     personalises: Optional[str] = None
 
@@ -65,6 +68,13 @@ class EntryModel(BaseModel, extra=Extra.forbid):
         """Only entries that decline may claim conditions."""
         if value and values.get("covered", True):
             raise ValueError("only an entry with covered: false can list names")
+        return value
+
+    @validator("names_outrank_covered")
+    def _only_with_names(cls, value, values):
+        """Only names can outrank the covered conditions."""
+        if value and not values.get("names"):
+            raise ValueError("give the names that outrank the covered conditions")
         return value
 
     @validator("personalises")

@@ -236,6 +236,7 @@ class KnowledgeEntry:
     personalises: str | None
     examples: list
     names: list = field(default_factory=list)
+    names_outrank_covered: bool = False
     safety: bool = False
 
     @property
@@ -260,6 +261,7 @@ def entries() -> list:
                            answer=e.text, sources=_citations(memory, [e]), reviewed=e.attrs["reviewed"],
                            covered=e.attrs["covered"], personalises=e.attrs.get("personalises"),
                            examples=list(e.attrs["examples"]), names=list(e.attrs.get("names") or []),
+                           names_outrank_covered=bool(e.attrs.get("names_outrank_covered")),
                            safety=bool(e.attrs.get("safety")))
             for e in _entries(memory, "entry")]
         _entry_by_id[url] = {item.id: item for item in _entry_lists[url]}
@@ -288,7 +290,8 @@ def condition_gate():
     url = database_url()
     if url not in _gates:
         from knowledge.retrieval import ConditionGate, settings
-        _gates[url] = ConditionGate([(e.id, e.names) for e in entries() if e.names], settings()["covered_terms"])
+        _gates[url] = ConditionGate([(e.id, e.names) for e in entries() if e.names], settings()["covered_terms"],
+                                    outranking={e.id for e in entries() if e.names_outrank_covered})
     return _gates[url]
 
 

@@ -209,12 +209,17 @@ def load_or_build(examples: list, cache_dir: Path = INDEX_CACHE_DIR) -> Question
 class ConditionGate:
     """Finds a question about a condition the knowledge base does not cover ("what is Ewing sarcoma?")."""
 
-    def __init__(self, named: list, covered_terms: list):
-        """Build from (entry id, condition names) pairs and the terms of what is covered."""
+    def __init__(self, named: list, covered_terms: list, outranking: frozenset = frozenset()):
+        """Build from (entry id, condition names) pairs and the terms of what is covered.
+
+        outranking: the ids of entries whose names count even when a covered condition is named
+        too ("my dog has a soft tissue sarcoma" is about a dog).
+        """
         self.patterns = sorted(
             ((re.compile(rf"\b{re.escape(name.lower())}\b"), entry_id) for entry_id, names in named for name in names),
             key=lambda pair: -len(pair[0].pattern))
         self.covered = re.compile(r"\b(" + "|".join(re.escape(t.lower()) for t in covered_terms) + r")\b")
+        self.outranking = frozenset(outranking)
 
     def entry_for(self, text: str) -> str | None:
         """Return the id of the entry for an uncovered condition the text names, unless a covered one is named too."""
@@ -222,6 +227,8 @@ class ConditionGate:
         found = None
         for pattern, entry_id in self.patterns:
             if pattern.search(text):
+                if entry_id in self.outranking:
+                    return entry_id
                 found = found or entry_id
                 text = pattern.sub(" ", text)
         if found and not self.covered.search(text):

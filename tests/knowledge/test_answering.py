@@ -258,3 +258,21 @@ def test_a_site_said_with_my_starts_the_tumour_questions_only_when_the_router_ag
     assert plan("my mum has lms in her uterus, what treatment will she get?", "treatment",
                 site="uterus").action == answering.PERSONALISE
     assert plan("will my uterine lms come back?", "recurrence", site="uterus").action == answering.PERSONALISE
+
+
+@pytest.mark.parametrize("text", ["my dog has a soft tissue sarcoma, how long does he have",
+                                  "can i get a second opinion from another vet about my dogs lump",
+                                  "my cat had an injection site sarcoma removed, will it come back"])
+def test_a_sarcoma_in_an_animal_is_declined_even_though_sarcoma_is_covered(text):
+    # "sarcoma" is a covered condition, so the names of uncovered conditions gave way to it and
+    # the dog's sarcoma got the answers written for people (second opinion, recurrence).
+    result = plan(text, "recurrence" if "come back" in text else None)
+    assert (result.action, result.entry_id) == (answering.ANSWER_ENTRY, "sarcoma_in_animals")
+    assert not result.entry.covered
+
+
+@pytest.mark.parametrize("text", ["what does my PET scan show about my sarcoma",
+                                  "I had a CAT scan for my leiomyosarcoma, is that enough",
+                                  "is a veteran more likely to get sarcoma"])
+def test_scans_and_people_named_like_animals_are_not_taken_for_animals(text):
+    assert plan(text).entry_id != "sarcoma_in_animals"

@@ -68,6 +68,8 @@ def test_shipped_data_is_valid():
     ("entries/about_lms.yml", lambda c: c["entries"][0].update(answer="word " * 200), "what_is_lms", "200 words"),
     ("entries/about_lms.yml", lambda c: c["entries"][3].update(id="what_is_lms"), "what_is_lms", "another entry"),
     ("entries/about_lms.yml", lambda c: c["entries"][0].update(names=["ewing"]), "what_is_lms", "covered: false"),
+    ("entries/about_lms.yml", lambda c: c["entries"][0].update(names_outrank_covered=True), "what_is_lms",
+     "outrank"),
     ("treatment.yml", lambda c: c["entries"][3].pop("group"), "stage_i_other", "group"),
     ("treatment.yml", lambda c: c["stage_groups"]["ajcc7"].pop("IV"), "stage_groups.ajcc7", "IV"),
     ("survival.yml", lambda c: c["tables"][0]["figures"].update(distant=160), "soft_tissue_sarcoma", "percentage"),
