@@ -71,10 +71,23 @@ READY_TIMEOUT = 900.0  # a loaded 2-core machine takes minutes to load a model
 SYNTHETIC_AREA = "synthetic_benchmark"
 
 
-def moodbot_model(folder: Path = MOODBOT_DIR) -> Optional[Path]:
-    """Returns the newest trained moodbot model in the cache folder, or None."""
+def moodbot_model(folder: Path = MOODBOT_DIR, quick: bool = False) -> Optional[Path]:
+    """Returns the newest trained moodbot model in the cache folder, or None.
+
+    For the quick baseline, only a model trained with today's DEFAULT_CONFIG counts: one cached
+    before the config was seeded could be the one that answers "hi" with nothing.
+    """
+    if quick and _config_file_text(folder) != DEFAULT_CONFIG.format(epochs=QUICK_MOODBOT_EPOCHS):
+        return None
     models = sorted((folder / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return models[-1] if models else None
+
+
+def _config_file_text(folder: Path) -> Optional[str]:
+    try:
+        return (folder / "config.yml").read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def ensure_moodbot(folder: Path = MOODBOT_DIR, quick: bool = False) -> Path:
@@ -83,7 +96,7 @@ def ensure_moodbot(folder: Path = MOODBOT_DIR, quick: bool = False) -> Path:
     The baseline is what `rasa init --no-prompt` creates and trains; `quick` trains the same
     project for QUICK_MOODBOT_EPOCHS epochs instead (for the smoke run, whose figures mean nothing).
     """
-    model = moodbot_model(folder)
+    model = moodbot_model(folder, quick)
     if model:
         print(f"  moodbot baseline: cached in {_shown(folder)}", flush=True)
         return model
@@ -104,12 +117,12 @@ def ensure_moodbot(folder: Path = MOODBOT_DIR, quick: bool = False) -> Path:
         command = [RASA, "init", "--no-prompt", "--init-dir", str(staging)]
     done = subprocess.run(command, cwd=staging if quick else ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if done.returncode != 0 or moodbot_model(staging) is None:
+    if done.returncode != 0 or moodbot_model(staging, quick) is None:
         raise RuntimeError(f"'{' '.join(command[1:3])}' did not produce a trained moodbot; its output ends:\n"
                            + done.stdout[-2000:])
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
-    return moodbot_model(folder)
+    return moodbot_model(folder, quick)
 
 
 @dataclass

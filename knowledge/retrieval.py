@@ -222,7 +222,10 @@ class ConditionGate:
         self.outranking = frozenset(outranking)
 
     def entry_for(self, text: str) -> str | None:
-        """Return the id of the entry for an uncovered condition the text names, unless a covered one is named too."""
+        """Return the id of the entry for an uncovered condition the text names, unless a covered one is named too.
+
+        An outranking entry's name (an animal) decides at once, whatever else is named.
+        """
         text = text.lower().replace("’", "'")
         found = None
         for pattern, entry_id in self.patterns:
